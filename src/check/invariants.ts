@@ -1,0 +1,101 @@
+import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
+import type { StepRecord } from '../sim/step.ts';
+import { type World, allCorrectDecided, isByzantine } from '../sim/world.ts';
+
+/** A broken invariant, with where it broke. */
+export interface Violation {
+  /** The invariant's name: properties, fixtures and the CLI refer to it by this. */
+  readonly invariant: string;
+  /** Index of the action (0-based) after which it was detected; -1 for init. */
+  readonly step: number;
+  readonly node?: NodeId;
+  readonly detail: string;
+}
+
+/** The generic invariants every protocol gets, by name, with what they mean. */
+export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
+  agreement: 'no two correct nodes decide different values at one height',
+  validity: 'a correct node decides only values that satisfy valid(v)',
+  integrity: 'a correct node decides at most once per height',
+  'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
+  termination: 'after GST every correct node decides all target heights within the step bound',
+};
+
+/**
+ * Checks every invariant after every step. Holds the little history the invariants
+ * need (the votes correct nodes cast); one instance per run.
+ */
+export class Checker<S, M> {
+  private readonly votes = new Map<string, string>();
+
+  constructor(
+    private readonly protocol: Protocol<S, M>,
+    private readonly cfg: ClusterConfig,
+  ) {}
+
+  afterStep(w: World<S, M>, record: StepRecord<S, M>, stepIndex: number): Violation | undefined {
+    const { cfg, protocol } = this;
+    for (const t of record.transitions) {
+      if (isByzantine(cfg, t.node)) continue;
+      for (const inv of protocol.invariants) {
+        const bad = inv.check(t, cfg);
+        if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
+      }
+      for (const e of t.effects) {
+        if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+        const vote = protocol.voteSlot(t.node, e.msg);
+        if (vote === undefined) continue;
+        const prior = this.votes.get(vote.slot);
+        if (prior === undefined) this.votes.set(vote.slot, vote.value);
+        else if (prior !== vote.value) {
+          return {
+            invariant: 'no-equivocation',
+            step: stepIndex,
+            node: t.node,
+            detail: `node ${t.node} voted ${JSON.stringify(prior)} and then ${JSON.stringify(vote.value)} in slot ${vote.slot}`,
+          };
+        }
+      }
+    }
+    for (const d of record.decided) {
+      if (isByzantine(cfg, d.node)) continue;
+      if (d.previous !== undefined) {
+        return {
+          invariant: 'integrity',
+          step: stepIndex,
+          node: d.node,
+          detail: `node ${d.node} decided twice at height ${d.height}: ${JSON.stringify(d.previous)} then ${JSON.stringify(d.value)}`,
+        };
+      }
+      if (!protocol.isValidValue(d.value)) {
+        return { invariant: 'validity', step: stepIndex, node: d.node, detail: `node ${d.node} decided invalid value ${JSON.stringify(d.value)} at height ${d.height}` };
+      }
+      for (let other = 0; other < cfg.n; other++) {
+        if (other === d.node || isByzantine(cfg, other)) continue;
+        const theirs = w.decisions[other]![d.height];
+        if (theirs !== undefined && theirs !== d.value) {
+          return {
+            invariant: 'agreement',
+            step: stepIndex,
+            node: d.node,
+            detail: `height ${d.height}: node ${d.node} decided ${JSON.stringify(d.value)} but node ${other} decided ${JSON.stringify(theirs)}`,
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Termination: checked when the post-GST run ends (quiescent or out of step budget). */
+  atEnd(w: World<S, M>, stepIndex: number): Violation | undefined {
+    if (!w.gst || allCorrectDecided(w)) return undefined;
+    const missing: string[] = [];
+    for (let i = 0; i < w.cfg.n; i++) {
+      if (isByzantine(w.cfg, i)) continue;
+      const got = w.decisions[i]!.filter((v) => v !== undefined).length;
+      if (got < w.cfg.heights) missing.push(`node ${i} decided ${got}/${w.cfg.heights} (${this.protocol.view(w.states[i]!).step})`);
+    }
+    const why = w.stepsAfterGst >= w.cfg.gstStepBound ? `still undecided after ${w.stepsAfterGst} post-GST steps (bound ${w.cfg.gstStepBound})` : `quiescent after ${w.stepsAfterGst} post-GST steps`;
+    return { invariant: 'termination', step: stepIndex, detail: `${why}: ${missing.join('; ')}` };
+  }
+}

@@ -1,0 +1,94 @@
+import type { ClusterConfig, FaultBudget } from './types.ts';
+import { UserError } from './errors.ts';
+import { maxFaulty } from './quorum.ts';
+
+export const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, crashes: 0, partitions: 0, injections: 0 };
+
+/** A cluster of n = 3f + 1 nodes with the given budget; the common case. */
+export function clusterConfig(
+  n: number,
+  options: Partial<Omit<ClusterConfig, 'n'>> = {},
+): ClusterConfig {
+  const f = options.f ?? maxFaulty(n);
+  return validateConfig({
+    n,
+    f,
+    byzantine: options.byzantine ?? [],
+    heights: options.heights ?? 1,
+    faults: { ...NO_FAULTS, ...options.faults },
+    gstStepBound: options.gstStepBound ?? defaultGstStepBound(n, options.heights ?? 1),
+  });
+}
+
+/**
+ * The post-GST step budget. After GST a height needs a bounded number of rounds; each round
+ * is at most n broadcasts of a few message types, i.e. O(n^2) deliveries. The constant is
+ * generous so that a violation means "stuck", not "slow".
+ */
+export function defaultGstStepBound(n: number, heights: number): number {
+  return 40 * n * n * heights + 200;
+}
+
+function isNat(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+/**
+ * Check a config from any source (CLI flags, fixture JSON) and return it typed.
+ * Every error names the field and the value, so that nothing is lost in the message.
+ */
+export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UserError(`${where}: expected an object, got ${JSON.stringify(raw)}`);
+  }
+  const r = raw as Record<string, unknown>;
+  const field = (name: string): number => {
+    const v = r[name];
+    if (!isNat(v)) throw new UserError(`${where}.${name}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const n = field('n');
+  const f = field('f');
+  const heights = field('heights');
+  const gstStepBound = field('gstStepBound');
+  if (n < 1) throw new UserError(`${where}.n: need at least one node, got ${n}`);
+  if (n > 64) throw new UserError(`${where}.n: at most 64 nodes are supported, got ${n}`);
+  if (n < 3 * f + 1) {
+    throw new UserError(
+      `${where}: n=${n} cannot tolerate f=${f}; Byzantine agreement needs n >= 3f+1 = ${3 * f + 1}` +
+        ` (with n=${n}, f is at most ${maxFaulty(n)})`,
+    );
+  }
+  if (heights < 1) throw new UserError(`${where}.heights: need at least 1, got ${heights}`);
+  const byz = r['byzantine'];
+  if (!Array.isArray(byz) || !byz.every(isNat)) {
+    throw new UserError(`${where}.byzantine: expected a list of node ids, got ${JSON.stringify(byz)}`);
+  }
+  for (const b of byz) {
+    if (b >= n) throw new UserError(`${where}.byzantine: node ${b} does not exist (n=${n}, ids 0..${n - 1})`);
+  }
+  if (new Set(byz).size !== byz.length) throw new UserError(`${where}.byzantine: duplicate ids in ${JSON.stringify(byz)}`);
+  if (byz.length > f) {
+    throw new UserError(`${where}.byzantine: ${byz.length} Byzantine nodes exceed f=${f}`);
+  }
+  const fr = r['faults'];
+  if (typeof fr !== 'object' || fr === null || Array.isArray(fr)) {
+    throw new UserError(`${where}.faults: expected an object, got ${JSON.stringify(fr)}`);
+  }
+  const faultsRaw = fr as Record<string, unknown>;
+  const faults = {} as Record<keyof FaultBudget, number>;
+  for (const k of Object.keys(NO_FAULTS) as (keyof FaultBudget)[]) {
+    const v = faultsRaw[k] ?? 0;
+    if (!isNat(v)) throw new UserError(`${where}.faults.${k}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+    faults[k] = v;
+  }
+  for (const k of Object.keys(faultsRaw)) {
+    if (!(k in NO_FAULTS)) {
+      throw new UserError(`${where}.faults.${k}: unknown fault kind (known: ${Object.keys(NO_FAULTS).join(', ')})`);
+    }
+  }
+  if (faults.injections > 0 && byz.length === 0) {
+    throw new UserError(`${where}.faults.injections: ${faults.injections} injections need at least one Byzantine node`);
+  }
+  return { n, f, byzantine: [...byz].sort((a, b) => a - b), heights, faults, gstStepBound };
+}

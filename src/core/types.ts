@@ -1,0 +1,136 @@
+/**
+ * Protocol-agnostic types: the contract every protocol reducer implements, and the
+ * vocabulary the simulator, adversary and invariants share.
+ *
+ * A protocol never sees the scheduler. It is data plus pure functions that return the
+ * next state and a list of effects; the simulator interprets the effects.
+ */
+
+export type NodeId = number;
+
+/** A timer a node asked for. The adversary (or GST) decides when it fires. */
+export interface Timer {
+  readonly name: string;
+  readonly height: number;
+  readonly round: number;
+}
+
+export type Effect<M> =
+  | { readonly kind: 'send'; readonly to: NodeId; readonly msg: M }
+  /** To every node, the sender included (its own copy is handled locally, at once). */
+  | { readonly kind: 'broadcast'; readonly msg: M }
+  | { readonly kind: 'setTimer'; readonly timer: Timer }
+  /** A final decision: `height` is the consensus instance (HotStuff/PoW: chain position). */
+  | { readonly kind: 'decide'; readonly height: number; readonly value: string };
+
+export interface Step<S, M> {
+  readonly state: S;
+  readonly effects: readonly Effect<M>[];
+}
+
+/** What generic invariants and the trace printer may read of a node's state. */
+export interface NodeView {
+  readonly height: number;
+  readonly round: number;
+  readonly step: string;
+  /** Human-readable lock, e.g. "v@2" or "-" (for explain output). */
+  readonly lock: string;
+}
+
+/**
+ * A vote is identified by its slot (who, type, height, round); two different values in
+ * one slot from a correct node is equivocation.
+ */
+export interface VoteSlot {
+  readonly slot: string;
+  readonly value: string;
+}
+
+/**
+ * A protocol-specific safety check over one reducer call of a correct node.
+ * Returns a description of the violation, or undefined if it holds.
+ */
+export interface TransitionInvariant<S, M> {
+  readonly name: string;
+  readonly description: string;
+  check(t: Transition<S, M>, cfg: ClusterConfig): string | undefined;
+}
+
+/** One reducer call: the input, the state before and after, the effects. */
+export interface Transition<S, M> {
+  readonly node: NodeId;
+  readonly input: TransitionInput<M>;
+  readonly before: S;
+  readonly after: S;
+  readonly effects: readonly Effect<M>[];
+}
+
+export type TransitionInput<M> =
+  | { readonly kind: 'init' }
+  | { readonly kind: 'message'; readonly from: NodeId; readonly msg: M }
+  | { readonly kind: 'timer'; readonly timer: Timer }
+  | { readonly kind: 'event'; readonly event: string };
+
+/** Read-only knowledge handed to a protocol when it lists what a Byzantine node may say. */
+export interface ByzantineContext<S, M> {
+  readonly cfg: ClusterConfig;
+  readonly self: NodeId;
+  /** Every node's current state (a Byzantine node may know what it has seen; we are generous). */
+  readonly states: readonly S[];
+  /** Messages seen on the network so far, for replaying or mixing old content. */
+  readonly seen: readonly M[];
+}
+
+export interface MutantInfo {
+  readonly name: string;
+  /** One line: what the bug is and which rule of the paper it breaks. */
+  readonly description: string;
+}
+
+export interface Protocol<S, M> {
+  readonly name: string;
+  /** The mutant this instance carries, or undefined for the correct protocol. */
+  readonly mutant: string | undefined;
+  init(self: NodeId, cfg: ClusterConfig): Step<S, M>;
+  onMessage(s: S, from: NodeId, m: M): Step<S, M>;
+  onTimer(s: S, t: Timer): Step<S, M>;
+  view(s: S): NodeView;
+  /** valid(v) of the paper: decisions of correct nodes must satisfy it. */
+  isValidValue(v: string): boolean;
+  /** If `m` is a vote, its slot; used for the no-equivocation invariant. */
+  voteSlot(from: NodeId, m: M): VoteSlot | undefined;
+  /** Short human-readable rendering for traces, e.g. "PREVOTE h0 r1 v=h0r0p1". */
+  describe(m: M): string;
+  /** A stable key for a message's content (equality of messages). */
+  messageKey(m: M): string;
+  /** Protocol-specific transition invariants, checked after every reducer call of a correct node. */
+  readonly invariants: readonly TransitionInvariant<S, M>[];
+  /** Candidate messages a Byzantine node could sign now, in a canonical order. */
+  byzantineMessages?(ctx: ByzantineContext<S, M>): readonly M[];
+  /** Environment events the adversary may fire at a node (PoW: "this node finds a block"). */
+  events?(s: S, cfg: ClusterConfig): readonly string[];
+  onEvent?(s: S, event: string): Step<S, M>;
+  /** Validate a message read from a fixture; return an error text or undefined. */
+  validateMessage?(m: unknown): string | undefined;
+}
+
+export interface FaultBudget {
+  readonly drops: number;
+  readonly duplicates: number;
+  readonly crashes: number;
+  readonly partitions: number;
+  readonly injections: number;
+}
+
+export interface ClusterConfig {
+  readonly n: number;
+  /** Fault threshold the protocol is configured for (quorum = 2f+1 when n = 3f+1). */
+  readonly f: number;
+  /** Nodes the adversary controls. At most f unless a test says otherwise. */
+  readonly byzantine: readonly NodeId[];
+  /** How many decisions (heights) each correct node must reach after GST. */
+  readonly heights: number;
+  readonly faults: FaultBudget;
+  /** After GST every correct node must decide `heights` values within this many steps. */
+  readonly gstStepBound: number;
+}

@@ -1,0 +1,141 @@
+import type { ClusterConfig, NodeId, Transition, TransitionInvariant } from '../../core/types.ts';
+import { quorum } from '../../core/quorum.ts';
+import type { TendermintMessage } from './messages.ts';
+import { valueId } from './messages.ts';
+import { type TendermintState, roundLog } from './state.ts';
+
+type T = Transition<TendermintState, TendermintMessage>;
+type Inv = TransitionInvariant<TendermintState, TendermintMessage>;
+
+/** The votes a transition broadcast or sent, of one type. */
+function sentVotes(t: T, type: 'prevote' | 'precommit' | 'proposal'): TendermintMessage[] {
+  const out: TendermintMessage[] = [];
+  for (const e of t.effects) if ((e.kind === 'broadcast' || e.kind === 'send') && e.msg.type === type) out.push(e.msg);
+  return out;
+}
+
+/**
+ * Distinct senders whose prevote for `id` at (height, round) the node knew when it acted:
+ * its log before the call plus the message that triggered it. Counted by sender with the
+ * true 2f+1, whatever the reducer's own counting does (that is what exposes its bugs).
+ */
+function knownPrevoters(t: T, height: number, round: number, id: string): Set<NodeId> {
+  const who = new Set<NodeId>();
+  if (t.before.height === height) {
+    for (const v of roundLog(t.before, height, round).prevotes) if (v.id === id) who.add(v.from);
+  }
+  const input = t.input;
+  if (input.kind === 'message' && input.msg.type === 'prevote' && input.msg.height === height && input.msg.round === round && input.msg.id === id) {
+    who.add(input.from);
+  }
+  return who;
+}
+
+/** The proposal for (height, round) the node knew when it acted. */
+function knownProposal(t: T, height: number, round: number): { value: string; validRound: number } | undefined {
+  const input = t.input;
+  if (t.before.height === height) {
+    const p = roundLog(t.before, height, round).proposal;
+    if (p !== undefined) return p;
+  }
+  if (input.kind === 'message' && input.msg.type === 'proposal' && input.msg.height === height && input.msg.round === round) {
+    return input.msg;
+  }
+  return undefined;
+}
+
+const lockedRoundMonotonic: Inv = {
+  name: 'locked-round-monotonic',
+  description: 'within a height, lockedRound never decreases (a lock is released only by a newer one)',
+  check(t) {
+    if (t.after.height !== t.before.height) return undefined; // L53 resets the lock at a new height
+    if (t.after.lockedRound < t.before.lockedRound) {
+      return `node ${t.node} lockedRound went from ${t.before.lockedRound} to ${t.after.lockedRound} at height ${t.after.height}`;
+    }
+    return undefined;
+  },
+};
+
+const lockConsistent: Inv = {
+  name: 'lock-consistent',
+  description: 'lockedRound = -1 iff lockedValue = nil (and likewise validRound/validValue)',
+  check(t) {
+    const s = t.after;
+    if ((s.lockedRound === -1) !== (s.lockedValue === null)) {
+      return `node ${t.node} has lockedRound=${s.lockedRound} but lockedValue=${JSON.stringify(s.lockedValue)}`;
+    }
+    if ((s.validRound === -1) !== (s.validValue === null)) {
+      return `node ${t.node} has validRound=${s.validRound} but validValue=${JSON.stringify(s.validValue)}`;
+    }
+    return undefined;
+  },
+};
+
+function precommitBacked(cfg: ClusterConfig, t: T): string | undefined {
+  const q = quorum(cfg.n, cfg.f);
+  for (const m of sentVotes(t, 'precommit')) {
+    if (m.type !== 'precommit' || m.id === null) continue;
+    const p = knownProposal(t, m.height, m.round);
+    if (p === undefined || valueId(p.value) !== m.id) {
+      return `node ${t.node} precommitted ${m.id} at h${m.height} r${m.round} without holding its proposal`;
+    }
+    const who = knownPrevoters(t, m.height, m.round, m.id);
+    if (who.size < q) {
+      return `node ${t.node} precommitted ${m.id} at h${m.height} r${m.round} backed by ${who.size} distinct prevotes [${[...who].join(',')}], needs ${q}`;
+    }
+  }
+  return undefined;
+}
+
+const precommitBackedInv: Inv = {
+  name: 'precommit-backed',
+  description: 'a correct precommit for v is backed by 2f+1 distinct prevotes for v in that round (L36)',
+  check: (t, cfg) => precommitBacked(cfg, t),
+};
+
+const precommitLocks: Inv = {
+  name: 'precommit-locks',
+  description: 'a correct node that precommits v in round r is locked on v at round r (L38-L40)',
+  check(t) {
+    for (const m of sentVotes(t, 'precommit')) {
+      if (m.type !== 'precommit' || m.id === null) continue;
+      if (t.after.height !== m.height) continue; // decided in the same call: L53 reset the lock
+      const lockedId = t.after.lockedValue === null ? null : valueId(t.after.lockedValue);
+      if (t.after.lockedRound < m.round || (t.after.lockedRound === m.round && lockedId !== m.id)) {
+        return `node ${t.node} precommitted ${m.id} at h${m.height} r${m.round} but is locked on ${lockedId ?? 'nil'}@${t.after.lockedRound}`;
+      }
+    }
+    return undefined;
+  },
+};
+
+const prevoteRespectsLock: Inv = {
+  name: 'prevote-respects-lock',
+  description: 'a correct node locked on v prevotes another value only for a proposal with a proof of lock at round vr, lockedRound <= vr < r (L28-L29)',
+  check(t, cfg) {
+    const q = quorum(cfg.n, cfg.f);
+    const b = t.before;
+    if (b.lockedValue === null) return undefined;
+    const lockedId = valueId(b.lockedValue);
+    for (const m of sentVotes(t, 'prevote')) {
+      if (m.type !== 'prevote' || m.id === null || m.id === lockedId || m.height !== b.height) continue;
+      const p = knownProposal(t, m.height, m.round);
+      const story = `node ${t.node} locked on ${lockedId}@${b.lockedRound} prevoted ${m.id} at h${m.height} r${m.round}`;
+      if (p === undefined || valueId(p.value) !== m.id) return `${story} without its proposal`;
+      if (p.validRound < b.lockedRound || p.validRound >= m.round) {
+        return `${story} on a proposal with vr=${p.validRound}, not a newer proof of lock`;
+      }
+      const who = knownPrevoters(t, m.height, p.validRound, m.id);
+      if (who.size < q) return `${story}: its proof of lock at r${p.validRound} has ${who.size} distinct prevotes, needs ${q}`;
+    }
+    return undefined;
+  },
+};
+
+export const TENDERMINT_INVARIANTS: readonly Inv[] = [
+  lockedRoundMonotonic,
+  lockConsistent,
+  precommitBackedInv,
+  precommitLocks,
+  prevoteRespectsLock,
+];

@@ -1,0 +1,45 @@
+import type { MutantInfo } from '../../core/types.ts';
+
+/**
+ * Deliberate bugs, as options of the one reducer (never copies of it). Each names the
+ * rule of Algorithm 1 it breaks. The properties must kill every one within a fixed budget.
+ */
+export const TENDERMINT_MUTANTS = {
+  'lock-ignored': 'L23: prevote for a new proposal (vr = -1) whatever the lock says',
+  'quorum-too-small': 'every 2f+1 threshold is 2f (L28, L34, L36, L44, L47, L49)',
+  'old-pol-accepted': 'L29: accept a proof of lock older than lockedRound (the lockedRound <= vr test is gone)',
+  'votes-per-message': 'votes counted per message, not per sender: a duplicated vote counts twice',
+  'stale-timeout': 'L58/L62/L66: timeouts act without checking height, round and step',
+  'lock-not-set': 'L38-L39: precommit for v without locking on v',
+  'prevote-any-step': 'L22: a proposal is prevoted whenever it arrives, not only in step propose',
+  'valid-unchecked': 'L23/L29/L36/L50: valid(v) is never checked, so invalid values can be decided',
+} as const satisfies Record<string, string>;
+
+export type TendermintMutant = keyof typeof TENDERMINT_MUTANTS;
+
+export const TENDERMINT_MUTANT_LIST: readonly MutantInfo[] = Object.entries(TENDERMINT_MUTANTS).map(([name, description]) => ({ name, description }));
+
+/** The reducer's behaviour switches; all false is Algorithm 1 as written. */
+export interface TendermintFlags {
+  readonly lockIgnored: boolean;
+  readonly quorumTooSmall: boolean;
+  readonly oldPolAccepted: boolean;
+  readonly votesPerMessage: boolean;
+  readonly staleTimeout: boolean;
+  readonly lockNotSet: boolean;
+  readonly prevoteAnyStep: boolean;
+  readonly validUnchecked: boolean;
+}
+
+export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags {
+  return {
+    lockIgnored: mutant === 'lock-ignored',
+    quorumTooSmall: mutant === 'quorum-too-small',
+    oldPolAccepted: mutant === 'old-pol-accepted',
+    votesPerMessage: mutant === 'votes-per-message',
+    staleTimeout: mutant === 'stale-timeout',
+    lockNotSet: mutant === 'lock-not-set',
+    prevoteAnyStep: mutant === 'prevote-any-step',
+    validUnchecked: mutant === 'valid-unchecked',
+  };
+}

@@ -1,0 +1,201 @@
+/**
+ * The upon-rules of Algorithm 1 ("The latest gossip on BFT consensus", Buchman, Kwon,
+ * Milosevic, 2018), one function each, named by the line where the rule starts.
+ *
+ * A rule reads the state and, if its condition holds, returns the new state and the
+ * effects; otherwise undefined. The reducer applies rules until none fires.
+ */
+import type { Effect, Timer } from '../../core/types.ts';
+import type { TendermintMessage } from './messages.ts';
+import { freshValue, isValidValue, valueId } from './messages.ts';
+import { type TendermintState, type Vote, countSenders, countVotes, roundKey, roundLog } from './state.ts';
+
+/** "2f+1 of any kind": distinct senders, or raw messages for the mutant votes-per-message. */
+function countAny(s: TendermintState, votes: readonly Vote[]): number {
+  return s.flags.votesPerMessage ? votes.length : countSenders(votes);
+}
+
+export type Out = { state: TendermintState; effects: Effect<TendermintMessage>[] };
+
+export function proposer(height: number, round: number, n: number): number {
+  return (height + round) % n;
+}
+
+export function valid(s: TendermintState, v: string): boolean {
+  return s.flags.validUnchecked || isValidValue(v);
+}
+
+export function timer(name: 'timeoutPropose' | 'timeoutPrevote' | 'timeoutPrecommit', height: number, round: number): Timer {
+  return { name, height, round };
+}
+
+/** L11-L21 StartRound(round). */
+export function startRound(s: TendermintState, round: number, effects: Effect<TendermintMessage>[]): TendermintState {
+  const next: TendermintState = { ...s, round, step: 'propose' }; // L12-L13
+  if (proposer(next.height, round, next.n) === next.self) {
+    // L14-L19: re-propose the valid value if there is one, so a possible decision is not lost.
+    const proposal = next.validValue ?? freshValue(next.height, round, next.self);
+    effects.push({ kind: 'broadcast', msg: { type: 'proposal', height: next.height, round, value: proposal, validRound: next.validRound } });
+  } else {
+    effects.push({ kind: 'setTimer', timer: timer('timeoutPropose', next.height, round) }); // L21
+  }
+  return next;
+}
+
+function prevote(s: TendermintState, id: string | null): Out {
+  return {
+    state: { ...s, step: 'prevote' },
+    effects: [{ kind: 'broadcast', msg: { type: 'prevote', height: s.height, round: s.round, id } }],
+  };
+}
+
+/** L22-L27: a new proposal (vr = -1) in step propose: prevote it unless locked on something else. */
+export function ruleL22(s: TendermintState): Out | undefined {
+  if (s.step !== 'propose') return undefined;
+  const p = roundLog(s, s.height, s.round).proposal;
+  if (p === undefined || p.validRound !== -1) return undefined;
+  return prevoteOnNewProposal(s, p.value);
+}
+
+/** The body of L23-L26; the mutant prevote-any-step reaches it outside step propose too. */
+export function prevoteOnNewProposal(s: TendermintState, v: string): Out {
+  const lockAllows = s.flags.lockIgnored || s.lockedRound === -1 || s.lockedValue === v; // L23
+  return prevote(s, valid(s, v) && lockAllows ? valueId(v) : null); // L24 / L26
+}
+
+/** L28-L33: a re-proposal with a proof of lock (2f+1 prevotes in round vr < round_p). */
+export function ruleL28(s: TendermintState): Out | undefined {
+  if (s.step !== 'propose') return undefined;
+  const p = roundLog(s, s.height, s.round).proposal;
+  if (p === undefined || p.validRound < 0 || p.validRound >= s.round) return undefined;
+  if (countVotes(roundLog(s, s.height, p.validRound).prevotes, p.id) < s.quorum) return undefined;
+  // L29: unlock only on a proof of lock at least as new as the lock.
+  const lockAllows = (s.flags.oldPolAccepted || s.lockedRound <= p.validRound) || s.lockedValue === p.value;
+  return prevote(s, valid(s, p.value) && lockAllows ? p.id : null); // L30 / L32
+}
+
+/** L34-L35: 2f+1 prevotes of any kind in step prevote, first time: start timeoutPrevote. */
+export function ruleL34(s: TendermintState): Out | undefined {
+  if (s.step !== 'prevote') return undefined;
+  const key = `L34/${roundKey(s.height, s.round)}`;
+  if (s.fired.has(key)) return undefined;
+  if (countAny(s, roundLog(s, s.height, s.round).prevotes) < s.quorum) return undefined;
+  return {
+    state: { ...s, fired: new Set(s.fired).add(key) },
+    effects: [{ kind: 'setTimer', timer: timer('timeoutPrevote', s.height, s.round) }],
+  };
+}
+
+/** L36-L43: proposal plus 2f+1 prevotes for it, step >= prevote, first time: lock and precommit. */
+export function ruleL36(s: TendermintState): Out | undefined {
+  if (s.step === 'propose') return undefined;
+  const key = `L36/${roundKey(s.height, s.round)}`;
+  if (s.fired.has(key)) return undefined;
+  const log = roundLog(s, s.height, s.round);
+  const p = log.proposal;
+  if (p === undefined || !valid(s, p.value)) return undefined;
+  if (countVotes(log.prevotes, p.id) < s.quorum) return undefined;
+  let next: TendermintState = { ...s, fired: new Set(s.fired).add(key) };
+  const effects: Effect<TendermintMessage>[] = [];
+  if (s.step === 'prevote') {
+    if (!s.flags.lockNotSet) next = { ...next, lockedValue: p.value, lockedRound: s.round }; // L38-L39
+    effects.push({ kind: 'broadcast', msg: { type: 'precommit', height: s.height, round: s.round, id: p.id } }); // L40
+    next = { ...next, step: 'precommit' }; // L41
+  }
+  next = { ...next, validValue: p.value, validRound: s.round }; // L42-L43
+  return { state: next, effects };
+}
+
+/** L44-L46: 2f+1 nil prevotes in step prevote: precommit nil. */
+export function ruleL44(s: TendermintState): Out | undefined {
+  if (s.step !== 'prevote') return undefined;
+  if (countVotes(roundLog(s, s.height, s.round).prevotes, null) < s.quorum) return undefined;
+  return {
+    state: { ...s, step: 'precommit' },
+    effects: [{ kind: 'broadcast', msg: { type: 'precommit', height: s.height, round: s.round, id: null } }],
+  };
+}
+
+/** L47-L48: 2f+1 precommits of any kind, first time: start timeoutPrecommit. */
+export function ruleL47(s: TendermintState): Out | undefined {
+  const key = `L47/${roundKey(s.height, s.round)}`;
+  if (s.fired.has(key)) return undefined;
+  if (countAny(s, roundLog(s, s.height, s.round).precommits) < s.quorum) return undefined;
+  return {
+    state: { ...s, fired: new Set(s.fired).add(key) },
+    effects: [{ kind: 'setTimer', timer: timer('timeoutPrecommit', s.height, s.round) }],
+  };
+}
+
+/** L49-L54: a proposal of any round r with 2f+1 precommits for it: decide, next height, StartRound(0). */
+export function ruleL49(s: TendermintState): Out | undefined {
+  if (s.decisions[s.height] !== undefined) return undefined;
+  const prefix = `${s.height}/`;
+  for (const [key, log] of s.log) {
+    if (!key.startsWith(prefix)) continue;
+    const p = log.proposal;
+    if (p === undefined || countVotes(log.precommits, p.id) < s.quorum) continue;
+    if (!valid(s, p.value)) continue; // L50
+    const effects: Effect<TendermintMessage>[] = [{ kind: 'decide', height: s.height, value: p.value }]; // L51
+    const height = s.height + 1; // L52
+    // L53: reset locks and valid value; forget the log of the decided height (keep future heights).
+    const log2 = new Map<string, typeof log>();
+    for (const [k, l] of s.log) if (Number(k.slice(0, k.indexOf('/'))) >= height) log2.set(k, l);
+    const fired = new Set<string>();
+    for (const f of s.fired) if (Number(f.split('/')[1]) >= height) fired.add(f);
+    const reset: TendermintState = {
+      ...s,
+      decisions: [...s.decisions, p.value],
+      height,
+      lockedValue: null,
+      lockedRound: -1,
+      validValue: null,
+      validRound: -1,
+      log: log2,
+      fired,
+    };
+    return { state: startRound(reset, 0, effects), effects }; // L54
+  }
+  return undefined;
+}
+
+/** L55-L56: f+1 distinct senders in a higher round of this height: skip to that round. */
+export function ruleL55(s: TendermintState): Out | undefined {
+  let best = -1;
+  const prefix = `${s.height}/`;
+  for (const [key, log] of s.log) {
+    if (!key.startsWith(prefix) || log.senders.length < s.weakQuorum) continue;
+    const r = Number(key.slice(prefix.length));
+    if (r > s.round && r > best) best = r;
+  }
+  if (best < 0) return undefined;
+  const effects: Effect<TendermintMessage>[] = [];
+  return { state: startRound(s, best, effects), effects };
+}
+
+/** In the order the reducer tries them. Progress rules before timeout scheduling; L55 last. */
+export const RULES: readonly ((s: TendermintState) => Out | undefined)[] = [
+  ruleL22, ruleL28, ruleL36, ruleL44, ruleL34, ruleL47, ruleL49, ruleL55,
+];
+
+/** L57-L60 OnTimeoutPropose. */
+export function onTimeoutPropose(s: TendermintState, height: number, round: number): Out | undefined {
+  if (!s.flags.staleTimeout && !(height === s.height && round === s.round && s.step === 'propose')) return undefined;
+  return prevote(s, null);
+}
+
+/** L61-L64 OnTimeoutPrevote. */
+export function onTimeoutPrevote(s: TendermintState, height: number, round: number): Out | undefined {
+  if (!s.flags.staleTimeout && !(height === s.height && round === s.round && s.step === 'prevote')) return undefined;
+  return {
+    state: { ...s, step: 'precommit' },
+    effects: [{ kind: 'broadcast', msg: { type: 'precommit', height: s.height, round: s.round, id: null } }],
+  };
+}
+
+/** L65-L67 OnTimeoutPrecommit. */
+export function onTimeoutPrecommit(s: TendermintState, height: number, round: number): Out | undefined {
+  if (!s.flags.staleTimeout && !(height === s.height && round === s.round)) return undefined;
+  const effects: Effect<TendermintMessage>[] = [];
+  return { state: startRound(s, s.round + 1, effects), effects };
+}

@@ -1,0 +1,332 @@
+import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Timer, Transition, TransitionInput } from '../core/types.ts';
+import { NO_FAULTS } from '../core/config.ts';
+import type { Action } from './actions.ts';
+import { type Envelope, type PendingTimer, type World, deliverable, isByzantine, sameTimer } from './world.ts';
+
+/** An action that is not enabled in this world. Never silently ignored. */
+export class ActionError extends Error {
+  override readonly name = 'ActionError';
+}
+
+/** What happened in one step, for invariants and traces. */
+export interface StepRecord<S, M> {
+  /** Every reducer call made in this step, in order (a message to self is handled at once). */
+  readonly transitions: readonly Transition<S, M>[];
+  /** Envelopes put on the wire in this step. */
+  readonly sent: readonly Envelope<M>[];
+  /** Decisions made in this step. */
+  readonly decided: readonly { node: NodeId; height: number; value: string; previous: string | undefined }[];
+}
+
+/** Mutable scratch space used while applying one step; never escapes `step`. */
+interface Scratch<S, M> {
+  states: S[] | null;
+  inFlight: Envelope<M>[] | null;
+  timers: PendingTimer[] | null;
+  decisions: (string | undefined)[][] | null;
+  nextId: number;
+  transitions: Transition<S, M>[];
+  sent: Envelope<M>[];
+  decided: { node: NodeId; height: number; value: string; previous: string | undefined }[];
+}
+
+/** Build the initial world: every node runs init. */
+export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): { world: World<S, M>; record: StepRecord<S, M> } {
+  const empty: World<S, M> = {
+    cfg,
+    states: [],
+    inFlight: [],
+    lost: [],
+    byzantineDelivered: [],
+    timers: [],
+    crashed: Array.from({ length: cfg.n }, () => false),
+    partition: null,
+    used: NO_FAULTS,
+    nextId: 0,
+    gst: false,
+    steps: 0,
+    stepsAfterGst: 0,
+    decisions: Array.from({ length: cfg.n }, () => []),
+  };
+  const sc = scratch(empty);
+  sc.states = [];
+  const inits: Step<S, M>[] = [];
+  for (let i = 0; i < cfg.n; i++) {
+    const st = protocol.init(i, cfg);
+    inits.push(st);
+    sc.states.push(st.state);
+  }
+  // Effects are applied after every node exists, so that a message to self finds its state.
+  for (let i = 0; i < cfg.n; i++) {
+    const st = inits[i]!;
+    sc.transitions.push({ node: i, input: { kind: 'init' }, before: st.state, after: st.state, effects: st.effects });
+    applyEffects(protocol, empty, sc, i, st.effects);
+  }
+  return finish(empty, sc, {});
+}
+
+function scratch<S, M>(w: World<S, M>): Scratch<S, M> {
+  return { states: null, inFlight: null, timers: null, decisions: null, nextId: w.nextId, transitions: [], sent: [], decided: [] };
+}
+
+function statesOf<S, M>(w: World<S, M>, sc: Scratch<S, M>): S[] {
+  if (sc.states === null) sc.states = w.states.slice();
+  return sc.states;
+}
+function inFlightOf<S, M>(w: World<S, M>, sc: Scratch<S, M>): Envelope<M>[] {
+  if (sc.inFlight === null) sc.inFlight = w.inFlight.slice();
+  return sc.inFlight;
+}
+function timersOf<S, M>(w: World<S, M>, sc: Scratch<S, M>): PendingTimer[] {
+  if (sc.timers === null) sc.timers = w.timers.slice();
+  return sc.timers;
+}
+
+/** Run one reducer call on `node` and everything it causes locally (messages to itself). */
+function runNode<S, M>(
+  protocol: Protocol<S, M>,
+  w: World<S, M>,
+  sc: Scratch<S, M>,
+  node: NodeId,
+  input: TransitionInput<M>,
+): void {
+  const states = statesOf(w, sc);
+  const before = states[node]!;
+  const st = input.kind === 'message'
+    ? protocol.onMessage(before, input.from, input.msg)
+    : input.kind === 'timer'
+      ? protocol.onTimer(before, input.timer)
+      : input.kind === 'event'
+        ? protocol.onEvent!(before, input.event)
+        : { state: before, effects: [] };
+  states[node] = st.state;
+  sc.transitions.push({ node, input, before, after: st.state, effects: st.effects });
+  applyEffects(protocol, w, sc, node, st.effects);
+}
+
+// A bound on local self-deliveries per step: a protocol that keeps messaging itself is a bug.
+const MAX_LOCAL_CHAIN = 10_000;
+
+function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): void {
+  const local: M[] = [];
+  for (const e of effects) {
+    switch (e.kind) {
+      case 'send':
+        if (e.to === node) local.push(e.msg);
+        else send(w, sc, node, e.to, e.msg);
+        break;
+      case 'broadcast':
+        for (let to = 0; to < w.cfg.n; to++) {
+          if (to === node) local.push(e.msg);
+          else send(w, sc, node, to, e.msg);
+        }
+        break;
+      case 'setTimer': {
+        const timers = timersOf(w, sc);
+        if (!timers.some((t) => t.node === node && sameTimer(t.timer, e.timer))) timers.push({ node, timer: e.timer });
+        break;
+      }
+      case 'decide': {
+        if (sc.decisions === null) sc.decisions = w.decisions.map((d) => d.slice());
+        const mine = sc.decisions[node]!;
+        sc.decided.push({ node, height: e.height, value: e.value, previous: mine[e.height] });
+        // Integrity is checked by the invariants; the world keeps the first decision.
+        if (mine[e.height] === undefined) mine[e.height] = e.value;
+        break;
+      }
+      default:
+        assertNever(e);
+    }
+  }
+  if (sc.transitions.length > MAX_LOCAL_CHAIN) throw new Error(`node ${node}: more than ${MAX_LOCAL_CHAIN} reducer calls in one step`);
+  for (const m of local) runNode(protocol, w, sc, node, { kind: 'message', from: node, msg: m });
+}
+
+function send<S, M>(w: World<S, M>, sc: Scratch<S, M>, from: NodeId, to: NodeId, msg: M): void {
+  const env: Envelope<M> = { id: sc.nextId++, from, to, msg };
+  inFlightOf(w, sc).push(env);
+  sc.sent.push(env);
+}
+
+function finish<S, M>(w: World<S, M>, sc: Scratch<S, M>, patch: Partial<World<S, M>>): { world: World<S, M>; record: StepRecord<S, M> } {
+  const world: World<S, M> = {
+    ...w,
+    ...patch,
+    states: sc.states ?? w.states,
+    inFlight: sc.inFlight ?? patch.inFlight ?? w.inFlight,
+    timers: sc.timers ?? patch.timers ?? w.timers,
+    decisions: sc.decisions ?? w.decisions,
+    nextId: sc.nextId,
+    steps: w.steps + 1,
+    stepsAfterGst: w.gst ? w.stepsAfterGst + 1 : (patch.gst ? 0 : w.stepsAfterGst),
+  };
+  return { world, record: { transitions: sc.transitions, sent: sc.sent, decided: sc.decided } };
+}
+
+export function findEnvelope<M>(inFlight: readonly Envelope<M>[], id: number): number {
+  // inFlight is sorted by id: binary search.
+  let lo = 0;
+  let hi = inFlight.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = inFlight[mid]!.id;
+    if (v === id) return mid;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+function useBudget(w: World<unknown, unknown>, kind: keyof FaultBudget): FaultBudget {
+  if (w.used[kind] >= w.cfg.faults[kind]) {
+    throw new ActionError(`${kind} budget exhausted (${w.cfg.faults[kind]})`);
+  }
+  return { ...w.used, [kind]: w.used[kind] + 1 };
+}
+
+function requireNode(w: World<unknown, unknown>, node: NodeId): void {
+  if (!Number.isInteger(node) || node < 0 || node >= w.cfg.n) throw new ActionError(`no node ${node} (n=${w.cfg.n})`);
+}
+
+function requireBeforeGst(w: World<unknown, unknown>, kind: string): void {
+  if (w.gst) throw new ActionError(`${kind} is not enabled after GST: the network is synchronous`);
+}
+
+/**
+ * Apply one action. Pure and total over enabled actions: the input world is never
+ * changed, and an action that is not enabled throws ActionError.
+ */
+export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Action<M>): { world: World<S, M>; record: StepRecord<S, M> } {
+  const sc = scratch(w);
+  switch (action.kind) {
+    case 'deliver': {
+      const i = findEnvelope(w.inFlight, action.id);
+      if (i < 0) throw new ActionError(`deliver: no message ${action.id} in flight`);
+      const env = w.inFlight[i]!;
+      if (!deliverable(w, env)) throw new ActionError(`deliver: message ${action.id} cannot reach node ${env.to} now (crashed or partitioned)`);
+      const inFlight = inFlightOf(w, sc);
+      inFlight.splice(i, 1);
+      let byzantineDelivered = w.byzantineDelivered;
+      if (isByzantine(w.cfg, env.from) && !isByzantine(w.cfg, env.to) && !w.gst) {
+        byzantineDelivered = [...byzantineDelivered, env];
+      }
+      runNode(protocol, w, sc, env.to, { kind: 'message', from: env.from, msg: env.msg });
+      return finish(w, sc, { byzantineDelivered });
+    }
+    case 'drop': {
+      requireBeforeGst(w, 'drop');
+      const i = findEnvelope(w.inFlight, action.id);
+      if (i < 0) throw new ActionError(`drop: no message ${action.id} in flight`);
+      const env = w.inFlight[i]!;
+      // Withholding a Byzantine node's own message is free; losing a correct node's message costs budget.
+      const byz = isByzantine(w.cfg, env.from);
+      const used = byz ? w.used : useBudget(w, 'drops');
+      inFlightOf(w, sc).splice(i, 1);
+      return finish(w, sc, { used, lost: byz ? w.lost : [...w.lost, env] });
+    }
+    case 'duplicate': {
+      requireBeforeGst(w, 'duplicate');
+      const i = findEnvelope(w.inFlight, action.id);
+      if (i < 0) throw new ActionError(`duplicate: no message ${action.id} in flight`);
+      const used = useBudget(w, 'duplicates');
+      const env = w.inFlight[i]!;
+      send(w, sc, env.from, env.to, env.msg);
+      return finish(w, sc, { used });
+    }
+    case 'fire': {
+      requireNode(w, action.node);
+      if (w.crashed[action.node]) throw new ActionError(`fire: node ${action.node} is crashed`);
+      const i = w.timers.findIndex((t) => t.node === action.node && sameTimer(t.timer, action.timer));
+      if (i < 0) throw new ActionError(`fire: node ${action.node} has no pending timer ${JSON.stringify(action.timer)}`);
+      timersOf(w, sc).splice(i, 1);
+      runNode(protocol, w, sc, action.node, { kind: 'timer', timer: action.timer });
+      return finish(w, sc, {});
+    }
+    case 'inject': {
+      requireBeforeGst(w, 'inject');
+      requireNode(w, action.from);
+      requireNode(w, action.to);
+      if (!isByzantine(w.cfg, action.from)) throw new ActionError(`inject: node ${action.from} is not Byzantine; only Byzantine nodes say what they like`);
+      if (action.from === action.to) throw new ActionError(`inject: node ${action.from} sending to itself has no effect on correct nodes`);
+      const used = useBudget(w, 'injections');
+      send(w, sc, action.from, action.to, action.msg);
+      return finish(w, sc, { used });
+    }
+    case 'crash': {
+      requireBeforeGst(w, 'crash');
+      requireNode(w, action.node);
+      if (w.crashed[action.node]) throw new ActionError(`crash: node ${action.node} is already crashed`);
+      const used = useBudget(w, 'crashes');
+      const crashed = w.crashed.slice();
+      crashed[action.node] = true;
+      // Messages in flight to a crashed node are lost (resent at GST by gossip).
+      const lostNow = w.inFlight.filter((e) => e.to === action.node && !isByzantine(w.cfg, e.from));
+      const inFlight = w.inFlight.filter((e) => e.to !== action.node);
+      return finish(w, sc, { used, crashed, inFlight, lost: lostNow.length ? [...w.lost, ...lostNow] : w.lost });
+    }
+    case 'restart': {
+      requireBeforeGst(w, 'restart');
+      requireNode(w, action.node);
+      if (!w.crashed[action.node]) throw new ActionError(`restart: node ${action.node} is not crashed`);
+      const crashed = w.crashed.slice();
+      crashed[action.node] = false;
+      return finish(w, sc, { crashed });
+    }
+    case 'partition': {
+      requireBeforeGst(w, 'partition');
+      if (w.partition !== null) throw new ActionError('partition: the network is already partitioned; heal first');
+      if (action.groups.length !== w.cfg.n || !action.groups.every((g) => Number.isInteger(g) && g >= 0)) {
+        throw new ActionError(`partition: groups must give a side to each of the ${w.cfg.n} nodes, got ${JSON.stringify(action.groups)}`);
+      }
+      const used = useBudget(w, 'partitions');
+      return finish(w, sc, { used, partition: action.groups.slice() });
+    }
+    case 'heal': {
+      requireBeforeGst(w, 'heal');
+      if (w.partition === null) throw new ActionError('heal: the network is not partitioned');
+      return finish(w, sc, { partition: null });
+    }
+    case 'event': {
+      requireBeforeGst(w, 'event');
+      requireNode(w, action.node);
+      if (!protocol.events || !protocol.onEvent) throw new ActionError(`event: protocol ${protocol.name} has no environment events`);
+      if (w.crashed[action.node]) throw new ActionError(`event: node ${action.node} is crashed`);
+      const enabled = protocol.events(w.states[action.node]!, w.cfg);
+      if (!enabled.includes(action.event)) throw new ActionError(`event: ${action.event} is not enabled at node ${action.node}`);
+      runNode(protocol, w, sc, action.node, { kind: 'event', event: action.event });
+      return finish(w, sc, {});
+    }
+    case 'gst': {
+      requireBeforeGst(w, 'gst');
+      // Gossip (paper, section 2): after GST every message a correct process sent, and every
+      // message some correct process received, reaches every correct process.
+      for (const e of w.lost) send(w, sc, e.from, e.to, e.msg);
+      const key = (e: Envelope<M>) => `${e.from}|${protocol.messageKey(e.msg)}`;
+      const relayed = new Set<string>();
+      const received = new Set(w.byzantineDelivered.map((e) => `${key(e)}|${e.to}`));
+      for (const e of w.byzantineDelivered) {
+        const k = key(e);
+        if (relayed.has(k)) continue;
+        relayed.add(k);
+        for (let to = 0; to < w.cfg.n; to++) {
+          if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`)) send(w, sc, e.from, to, e.msg);
+        }
+      }
+      return finish(w, sc, {
+        gst: true,
+        partition: null,
+        crashed: w.crashed.map(() => false),
+        lost: [],
+        byzantineDelivered: [],
+      });
+    }
+    default:
+      return assertNever(action);
+  }
+}
+
+export function assertNever(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}
+
+export type { Timer };

@@ -1,0 +1,80 @@
+import type { ClusterConfig, FaultBudget, NodeId, Timer } from '../core/types.ts';
+
+/** A message on the wire. `id` is stable: the n-th envelope created in a run has id n. */
+export interface Envelope<M> {
+  readonly id: number;
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msg: M;
+}
+
+export interface PendingTimer {
+  readonly node: NodeId;
+  readonly timer: Timer;
+}
+
+/**
+ * The whole cluster as one value. Nothing in it is ever mutated: `step` returns a new
+ * World that shares whatever did not change.
+ */
+export interface World<S, M> {
+  readonly cfg: ClusterConfig;
+  readonly states: readonly S[];
+  /** Messages in flight, ordered by id (so index 0 is the oldest: FIFO). */
+  readonly inFlight: readonly Envelope<M>[];
+  /**
+   * Messages of correct senders that were dropped or lost to a crash. The paper's gossip
+   * assumption (every message of a correct process reaches every correct process after GST)
+   * means they are sent again at GST. Safety never relies on them.
+   */
+  readonly lost: readonly Envelope<M>[];
+  /** Messages of Byzantine senders that some correct node received: relayed to all at GST (gossip). */
+  readonly byzantineDelivered: readonly Envelope<M>[];
+  readonly timers: readonly PendingTimer[];
+  readonly crashed: readonly boolean[];
+  /** Partition group of each node, or null when the network is whole. */
+  readonly partition: readonly number[] | null;
+  readonly used: FaultBudget;
+  readonly nextId: number;
+  /** True once the network turned synchronous. */
+  readonly gst: boolean;
+  readonly steps: number;
+  readonly stepsAfterGst: number;
+  /** decisions[node][height] = value decided, for every node (Byzantine ones included, unchecked). */
+  readonly decisions: readonly (readonly (string | undefined)[])[];
+}
+
+export function timerKey(t: Timer): string {
+  return `${t.name}/${t.height}/${t.round}`;
+}
+
+export function sameTimer(a: Timer, b: Timer): boolean {
+  return a.name === b.name && a.height === b.height && a.round === b.round;
+}
+
+export function isByzantine(cfg: ClusterConfig, node: NodeId): boolean {
+  return cfg.byzantine.includes(node);
+}
+
+export function correctNodes(cfg: ClusterConfig): NodeId[] {
+  const out: NodeId[] = [];
+  for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) out.push(i);
+  return out;
+}
+
+/** Can this envelope be delivered now: recipient up, and sender and recipient on one side of any partition. */
+export function deliverable<S, M>(w: World<S, M>, e: Envelope<M>): boolean {
+  if (w.crashed[e.to]) return false;
+  const p = w.partition;
+  return p === null || p[e.from] === p[e.to];
+}
+
+/** Every correct node has decided `cfg.heights` values. */
+export function allCorrectDecided<S, M>(w: World<S, M>): boolean {
+  for (let i = 0; i < w.cfg.n; i++) {
+    if (w.cfg.byzantine.includes(i)) continue;
+    const d = w.decisions[i]!;
+    for (let h = 0; h < w.cfg.heights; h++) if (d[h] === undefined) return false;
+  }
+  return true;
+}
