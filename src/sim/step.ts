@@ -38,6 +38,7 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     inFlight: [],
     lost: [],
     byzantineDelivered: [],
+    relayed: new Set(),
     timers: [],
     crashed: Array.from({ length: cfg.n }, () => false),
     partition: null,
@@ -207,11 +208,22 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       const inFlight = inFlightOf(w, sc);
       inFlight.splice(i, 1);
       let byzantineDelivered = w.byzantineDelivered;
-      if (isByzantine(w.cfg, env.from) && !isByzantine(w.cfg, env.to) && !w.gst) {
-        byzantineDelivered = [...byzantineDelivered, env];
+      let relayed = w.relayed;
+      if (isByzantine(w.cfg, env.from) && !isByzantine(w.cfg, env.to)) {
+        if (!w.gst) byzantineDelivered = [...byzantineDelivered, env];
+        else {
+          // Gossip after GST: what one correct node received, every correct node receives.
+          const key = `${env.from}|${protocol.messageKey(env.msg)}`;
+          if (!relayed.has(key)) {
+            relayed = new Set(relayed).add(key);
+            for (let to = 0; to < w.cfg.n; to++) {
+              if (to !== env.to && !isByzantine(w.cfg, to)) send(w, sc, env.from, to, env.msg);
+            }
+          }
+        }
       }
       runNode(protocol, w, sc, env.to, { kind: 'message', from: env.from, msg: env.msg });
-      return finish(w, sc, { byzantineDelivered });
+      return finish(w, sc, { byzantineDelivered, relayed });
     }
     case 'drop': {
       requireBeforeGst(w, 'drop');
@@ -302,7 +314,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       // message some correct process received, reaches every correct process.
       for (const e of w.lost) send(w, sc, e.from, e.to, e.msg);
       const key = (e: Envelope<M>) => `${e.from}|${protocol.messageKey(e.msg)}`;
-      const relayed = new Set<string>();
+      const relayed = new Set<string>(w.relayed);
       const received = new Set(w.byzantineDelivered.map((e) => `${key(e)}|${e.to}`));
       for (const e of w.byzantineDelivered) {
         const k = key(e);
@@ -318,6 +330,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
         crashed: w.crashed.map(() => false),
         lost: [],
         byzantineDelivered: [],
+        relayed,
       });
     }
     default:

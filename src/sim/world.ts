@@ -28,8 +28,10 @@ export interface World<S, M> {
    * means they are sent again at GST. Safety never relies on them.
    */
   readonly lost: readonly Envelope<M>[];
-  /** Messages of Byzantine senders that some correct node received: relayed to all at GST (gossip). */
+  /** Messages of Byzantine senders that some correct node received before GST: relayed to all at GST (gossip). */
   readonly byzantineDelivered: readonly Envelope<M>[];
+  /** After GST: keys (sender|message) of Byzantine messages already relayed to every correct node. */
+  readonly relayed: ReadonlySet<string>;
   readonly timers: readonly PendingTimer[];
   readonly crashed: readonly boolean[];
   /** Partition group of each node, or null when the network is whole. */

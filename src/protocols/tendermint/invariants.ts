@@ -31,17 +31,15 @@ function knownPrevoters(t: T, height: number, round: number, id: string): Set<No
   return who;
 }
 
-/** The proposal for (height, round) the node knew when it acted. */
-function knownProposal(t: T, height: number, round: number): { value: string; validRound: number } | undefined {
+/** The proposals for (height, round) the node knew when it acted. */
+function knownProposals(t: T, height: number, round: number): { value: string; validRound: number }[] {
+  const out: { value: string; validRound: number }[] = [];
+  if (t.before.height === height) out.push(...roundLog(t.before, height, round).proposals);
   const input = t.input;
-  if (t.before.height === height) {
-    const p = roundLog(t.before, height, round).proposal;
-    if (p !== undefined) return p;
-  }
   if (input.kind === 'message' && input.msg.type === 'proposal' && input.msg.height === height && input.msg.round === round) {
-    return input.msg;
+    out.push(input.msg);
   }
-  return undefined;
+  return out;
 }
 
 const lockedRoundMonotonic: Inv = {
@@ -75,8 +73,8 @@ function precommitBacked(cfg: ClusterConfig, t: T): string | undefined {
   const q = quorum(cfg.n, cfg.f);
   for (const m of sentVotes(t, 'precommit')) {
     if (m.type !== 'precommit' || m.id === null) continue;
-    const p = knownProposal(t, m.height, m.round);
-    if (p === undefined || valueId(p.value) !== m.id) {
+    const p = knownProposals(t, m.height, m.round).find((x) => valueId(x.value) === m.id);
+    if (p === undefined) {
       return `node ${t.node} precommitted ${m.id} at h${m.height} r${m.round} without holding its proposal`;
     }
     const who = knownPrevoters(t, m.height, m.round, m.id);
@@ -119,14 +117,17 @@ const prevoteRespectsLock: Inv = {
     const lockedId = valueId(b.lockedValue);
     for (const m of sentVotes(t, 'prevote')) {
       if (m.type !== 'prevote' || m.id === null || m.id === lockedId || m.height !== b.height) continue;
-      const p = knownProposal(t, m.height, m.round);
       const story = `node ${t.node} locked on ${lockedId}@${b.lockedRound} prevoted ${m.id} at h${m.height} r${m.round}`;
-      if (p === undefined || valueId(p.value) !== m.id) return `${story} without its proposal`;
-      if (p.validRound < b.lockedRound || p.validRound >= m.round) {
-        return `${story} on a proposal with vr=${p.validRound}, not a newer proof of lock`;
+      const id = m.id;
+      const candidates = knownProposals(t, m.height, m.round).filter((x) => valueId(x.value) === id);
+      if (candidates.length === 0) return `${story} without its proposal`;
+      // Some proposal of that value must carry a newer proof of lock: lockedRound <= vr < r, 2f+1 prevotes at vr.
+      const justified = candidates.some((p) =>
+        p.validRound >= b.lockedRound && p.validRound < m.round && knownPrevoters(t, m.height, p.validRound, id).size >= q);
+      if (!justified) {
+        const vrs = candidates.map((p) => `vr=${p.validRound} (${knownPrevoters(t, m.height, Math.max(p.validRound, 0), id).size} prevotes)`).join(', ');
+        return `${story} without a newer proof of lock: its proposals have ${vrs}, needs ${b.lockedRound} <= vr < ${m.round} with ${q} prevotes`;
       }
-      const who = knownPrevoters(t, m.height, p.validRound, m.id);
-      if (who.size < q) return `${story}: its proof of lock at r${p.validRound} has ${who.size} distinct prevotes, needs ${q}`;
     }
     return undefined;
   },

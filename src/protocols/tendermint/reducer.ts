@@ -75,12 +75,12 @@ function receive(s: TendermintState, from: NodeId, m: TendermintMessage): Tender
     switch (m.type) {
       case 'proposal': {
         const senders = addSender(r, from);
-        // Only proposer(h, r) may propose (L22, L28, L36, L49 all say "from proposer(h_p, r)");
-        // a second, different proposal from it is equivocation: the first one counts.
-        if (from !== proposer(m.height, m.round, s.n) || r.proposal !== undefined) {
+        // Only proposer(h, r) may propose (L22, L28, L36, L49 all say "from proposer(h_p, r)").
+        const known = r.proposals.some((p) => p.value === m.value && p.validRound === m.validRound);
+        if (from !== proposer(m.height, m.round, s.n) || known) {
           return senders === r.senders ? r : { ...r, senders };
         }
-        return { ...r, senders, proposal: { value: m.value, id: valueId(m.value), validRound: m.validRound } };
+        return { ...r, senders, proposals: [...r.proposals, { value: m.value, id: valueId(m.value), validRound: m.validRound }] };
       }
       case 'prevote':
       case 'precommit': {

@@ -52,8 +52,8 @@ function prevote(s: TendermintState, id: string | null): Out {
 /** L22-L27: a new proposal (vr = -1) in step propose: prevote it unless locked on something else. */
 export function ruleL22(s: TendermintState): Out | undefined {
   if (s.step !== 'propose') return undefined;
-  const p = roundLog(s, s.height, s.round).proposal;
-  if (p === undefined || p.validRound !== -1) return undefined;
+  const p = roundLog(s, s.height, s.round).proposals.find((x) => x.validRound === -1);
+  if (p === undefined) return undefined;
   return prevoteOnNewProposal(s, p.value);
 }
 
@@ -66,9 +66,9 @@ export function prevoteOnNewProposal(s: TendermintState, v: string): Out {
 /** L28-L33: a re-proposal with a proof of lock (2f+1 prevotes in round vr < round_p). */
 export function ruleL28(s: TendermintState): Out | undefined {
   if (s.step !== 'propose') return undefined;
-  const p = roundLog(s, s.height, s.round).proposal;
-  if (p === undefined || p.validRound < 0 || p.validRound >= s.round) return undefined;
-  if (countVotes(roundLog(s, s.height, p.validRound).prevotes, p.id) < s.quorum) return undefined;
+  const p = roundLog(s, s.height, s.round).proposals.find((x) =>
+    x.validRound >= 0 && x.validRound < s.round && countVotes(roundLog(s, s.height, x.validRound).prevotes, x.id) >= s.quorum);
+  if (p === undefined) return undefined;
   // L29: unlock only on a proof of lock at least as new as the lock.
   const lockAllows = (s.flags.oldPolAccepted || s.lockedRound <= p.validRound) || s.lockedValue === p.value;
   return prevote(s, valid(s, p.value) && lockAllows ? p.id : null); // L30 / L32
@@ -92,9 +92,8 @@ export function ruleL36(s: TendermintState): Out | undefined {
   const key = `L36/${roundKey(s.height, s.round)}`;
   if (s.fired.has(key)) return undefined;
   const log = roundLog(s, s.height, s.round);
-  const p = log.proposal;
-  if (p === undefined || !valid(s, p.value)) return undefined;
-  if (countVotes(log.prevotes, p.id) < s.quorum) return undefined;
+  const p = log.proposals.find((x) => valid(s, x.value) && countVotes(log.prevotes, x.id) >= s.quorum);
+  if (p === undefined) return undefined;
   let next: TendermintState = { ...s, fired: new Set(s.fired).add(key) };
   const effects: Effect<TendermintMessage>[] = [];
   if (s.step === 'prevote') {
@@ -133,9 +132,8 @@ export function ruleL49(s: TendermintState): Out | undefined {
   const prefix = `${s.height}/`;
   for (const [key, log] of s.log) {
     if (!key.startsWith(prefix)) continue;
-    const p = log.proposal;
-    if (p === undefined || countVotes(log.precommits, p.id) < s.quorum) continue;
-    if (!valid(s, p.value)) continue; // L50
+    const p = log.proposals.find((x) => countVotes(log.precommits, x.id) >= s.quorum);
+    if (p === undefined || !valid(s, p.value)) continue; // L50
     const effects: Effect<TendermintMessage>[] = [{ kind: 'decide', height: s.height, value: p.value }]; // L51
     const height = s.height + 1; // L52
     // L53: reset locks and valid value; forget the log of the decided height (keep future heights).

@@ -18,8 +18,12 @@ export interface Vote {
 
 /** Everything a node received for one (height, round): the paper's message log, per round. */
 export interface RoundLog {
-  /** The first proposal from proposer(h, r); later ones from it are equivocation and ignored. */
-  readonly proposal: ReceivedProposal | undefined;
+  /**
+   * Proposals from proposer(h, r), in arrival order. A correct proposer sends one; a
+   * Byzantine one may equivocate, and then every rule may match any of them, as in the
+   * paper (keeping only the first one can stall a node forever: fixture tendermint/equivocating-proposer).
+   */
+  readonly proposals: readonly ReceivedProposal[];
   readonly prevotes: readonly Vote[];
   readonly precommits: readonly Vote[];
   /** Distinct senders of any message in this round (L55). */
@@ -50,7 +54,7 @@ export interface TendermintState {
   readonly fired: ReadonlySet<string>;
 }
 
-export const EMPTY_ROUND: RoundLog = { proposal: undefined, prevotes: [], precommits: [], senders: [] };
+export const EMPTY_ROUND: RoundLog = { proposals: [], prevotes: [], precommits: [], senders: [] };
 
 export function roundKey(height: number, round: number): string {
   return `${height}/${round}`;

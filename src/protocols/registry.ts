@@ -1,0 +1,44 @@
+import type { MutantInfo, Protocol } from '../core/types.ts';
+import { UserError } from '../core/errors.ts';
+import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
+
+/** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
+export interface ProtocolEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly mutants: readonly MutantInfo[];
+  // The registry is heterogeneous: each entry has its own state and message types.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  create(mutant?: string): Protocol<any, any>;
+}
+
+export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
+  tendermint: {
+    name: 'tendermint',
+    description: 'Tendermint, Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon, Milosevic)',
+    mutants: TENDERMINT_MUTANT_LIST,
+    create: (mutant) => tendermint(mutant as TendermintMutant | undefined),
+  },
+};
+
+export const DEFAULT_PROTOCOL = 'tendermint';
+
+export function protocolEntry(name: string): ProtocolEntry {
+  const entry = PROTOCOLS[name];
+  if (entry === undefined) {
+    throw new UserError(`unknown protocol ${JSON.stringify(name)} (known: ${Object.keys(PROTOCOLS).join(', ')})`);
+  }
+  return entry;
+}
+
+/** Build a protocol by name, with an optional mutant; unknown names are a clear error. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function createProtocol(name: string, mutant?: string | null): Protocol<any, any> {
+  const entry = protocolEntry(name);
+  if (mutant !== undefined && mutant !== null && !entry.mutants.some((m) => m.name === mutant)) {
+    throw new UserError(
+      `protocol ${name} has no mutant ${JSON.stringify(mutant)} (known: ${entry.mutants.map((m) => m.name).join(', ')})`,
+    );
+  }
+  return entry.create(mutant ?? undefined);
+}
