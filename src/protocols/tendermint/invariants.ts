@@ -21,9 +21,8 @@ function sentVotes(t: T, type: 'prevote' | 'precommit' | 'proposal'): Tendermint
  */
 function knownPrevoters(t: T, height: number, round: number, id: string): Set<NodeId> {
   const who = new Set<NodeId>();
-  if (t.before.height === height) {
-    for (const v of roundLog(t.before, height, round).prevotes) if (v.id === id) who.add(v.from);
-  }
+  // The log holds the current height and any future height (messages that arrived early).
+  for (const v of roundLog(t.before, height, round).prevotes) if (v.id === id) who.add(v.from);
   const input = t.input;
   if (input.kind === 'message' && input.msg.type === 'prevote' && input.msg.height === height && input.msg.round === round && input.msg.id === id) {
     who.add(input.from);
@@ -34,7 +33,7 @@ function knownPrevoters(t: T, height: number, round: number, id: string): Set<No
 /** The proposals for (height, round) the node knew when it acted. */
 function knownProposals(t: T, height: number, round: number): { value: string; validRound: number }[] {
   const out: { value: string; validRound: number }[] = [];
-  if (t.before.height === height) out.push(...roundLog(t.before, height, round).proposals);
+  out.push(...roundLog(t.before, height, round).proposals);
   const input = t.input;
   if (input.kind === 'message' && input.msg.type === 'proposal' && input.msg.height === height && input.msg.round === round) {
     out.push(input.msg);

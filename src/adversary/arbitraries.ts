@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import type { ClusterConfig, FaultBudget } from '../core/types.ts';
+import { clusterConfig } from '../core/config.ts';
+import { maxFaulty } from '../core/quorum.ts';
+
+/** Upper bound of one tape integer: large enough to index any enabled action list we build. */
+export const TAPE_VALUE_MAX = 0xffff;
+
+/**
+ * A choice tape. fast-check shrinks it by removing entries (fewer adversarial steps, an
+ * earlier GST) and by lowering values toward 0 (toward "deliver the oldest message").
+ */
+export function tapeArb(maxLength: number): fc.Arbitrary<number[]> {
+  // size 'max': lengths spread over 0..maxLength (fast-check's default size keeps arrays near 10).
+  return fc.array(fc.nat({ max: TAPE_VALUE_MAX }), { maxLength, size: 'max' });
+}
+
+export interface ScenarioShape {
+  /** Cluster sizes to draw from (each must allow f >= 0). */
+  readonly sizes: readonly number[];
+  /** Upper bounds of each fault kind per run; each run draws 0..max (swarm testing by budget). */
+  readonly maxFaults: Partial<FaultBudget>;
+  /** Allow Byzantine nodes (up to f of them, at any position). */
+  readonly byzantine: boolean;
+  readonly maxHeights: number;
+  readonly maxTape: number;
+}
+
+export const DEFAULT_SHAPE: ScenarioShape = {
+  sizes: [4],
+  maxFaults: { drops: 3, duplicates: 3, crashes: 1, partitions: 1, injections: 6 },
+  byzantine: true,
+  maxHeights: 2,
+  maxTape: 80,
+};
+
+export interface Scenario {
+  readonly cfg: ClusterConfig;
+  readonly tape: readonly number[];
+}
+
+/**
+ * Cluster configurations that shrink toward the simplest: the first size, no Byzantine
+ * nodes, no fault budget, one height.
+ */
+export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<ClusterConfig> {
+  const budget = (k: keyof FaultBudget) => fc.nat({ max: shape.maxFaults[k] ?? 0 });
+  return fc
+    .record({
+      n: fc.constantFrom(...shape.sizes),
+      heights: fc.integer({ min: 1, max: shape.maxHeights }),
+      byzantineSeed: fc.array(fc.nat(), { maxLength: shape.byzantine ? 8 : 0 }),
+      drops: budget('drops'),
+      duplicates: budget('duplicates'),
+      crashes: budget('crashes'),
+      partitions: budget('partitions'),
+      injections: budget('injections'),
+    })
+    .map((r) => {
+      const f = maxFaulty(r.n);
+      // Byzantine ids: distinct, at most f, drawn from the seed list so that shrinking empties it.
+      const byzantine: number[] = [];
+      for (const x of r.byzantineSeed) {
+        if (byzantine.length >= f) break;
+        const id = x % r.n;
+        if (!byzantine.includes(id)) byzantine.push(id);
+      }
+      return clusterConfig(r.n, {
+        heights: r.heights,
+        byzantine,
+        faults: {
+          drops: r.drops,
+          duplicates: r.duplicates,
+          crashes: r.crashes,
+          partitions: r.partitions,
+          injections: byzantine.length > 0 ? r.injections : 0,
+        },
+      });
+    });
+}
+
+export function scenarioArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Scenario> {
+  return fc.record({ cfg: configArb(shape), tape: tapeArb(shape.maxTape) });
+}

@@ -1,0 +1,37 @@
+import seedrandom from 'seedrandom';
+import type { ClusterConfig, FaultBudget } from '../core/types.ts';
+import { clusterConfig } from '../core/config.ts';
+import { maxFaulty } from '../core/quorum.ts';
+import { DEFAULT_SHAPE, type Scenario, type ScenarioShape, TAPE_VALUE_MAX } from './arbitraries.ts';
+
+/**
+ * The standalone fuzzer's generator: the same scenario shape as the fast-check
+ * arbitraries, drawn from a seedrandom stream. Scenario i of seed s is a pure function
+ * of (s, i), so any one of them can be regenerated without the others (sharding).
+ */
+export function fuzzScenario(seed: string, index: number, shape: ScenarioShape = DEFAULT_SHAPE): Scenario {
+  const rng = seedrandom(`${seed}/${index}`);
+  const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+  const n = shape.sizes[int(0, shape.sizes.length - 1)]!;
+  const f = maxFaulty(n);
+  const byzantine: number[] = [];
+  if (shape.byzantine) {
+    const count = int(0, f);
+    while (byzantine.length < count) {
+      const id = int(0, n - 1);
+      if (!byzantine.includes(id)) byzantine.push(id);
+    }
+  }
+  const budget = (k: keyof FaultBudget) => int(0, shape.maxFaults[k] ?? 0);
+  const faults: FaultBudget = {
+    drops: budget('drops'),
+    duplicates: budget('duplicates'),
+    crashes: budget('crashes'),
+    partitions: budget('partitions'),
+    injections: byzantine.length > 0 ? budget('injections') : 0,
+  };
+  const cfg: ClusterConfig = clusterConfig(n, { heights: int(1, shape.maxHeights), byzantine, faults });
+  const length = int(0, shape.maxTape);
+  const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
+  return { cfg, tape };
+}

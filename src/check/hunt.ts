@@ -1,0 +1,96 @@
+import fc from 'fast-check';
+import type { ClusterConfig, Protocol } from '../core/types.ts';
+import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, scenarioArb, tapeArb } from '../adversary/arbitraries.ts';
+import { fuzzScenario } from '../adversary/fuzzer.ts';
+import { type RunResult, runTape } from './execute.ts';
+
+export interface Failure<S, M> {
+  /** The shrunk scenario. */
+  readonly scenario: Scenario;
+  readonly result: RunResult<S, M>;
+  /** Scenarios run before the first failure (1-based index of the failing one). */
+  readonly runsToFailure: number;
+  /** Scenarios tried while shrinking. */
+  readonly shrinks: number;
+  /** fast-check replay handles (seed and path), when fast-check drove the search. */
+  readonly seed?: number;
+  readonly path?: string;
+}
+
+/**
+ * Search with fast-check: generate scenarios, run each, shrink the first failing one.
+ * Returns undefined if every scenario passed.
+ */
+export function huntWithFastCheck<S, M>(
+  protocol: Protocol<S, M>,
+  options: { seed: number; numRuns: number; shape?: ScenarioShape; path?: string },
+): Failure<S, M> | undefined {
+  let runs = 0;
+  let firstFailureAt = 0;
+  const details = fc.check(
+    fc.property(scenarioArb(options.shape ?? DEFAULT_SHAPE), (sc) => {
+      runs++;
+      const bad = runTape(protocol, sc.cfg, sc.tape).violation !== undefined;
+      if (bad && firstFailureAt === 0) firstFailureAt = runs;
+      return !bad;
+    }),
+    { seed: options.seed, numRuns: options.numRuns, ...(options.path !== undefined ? { path: options.path } : {}) },
+  );
+  if (!details.failed || details.counterexample === null) return undefined;
+  const [scenario] = details.counterexample;
+  return {
+    scenario,
+    result: runTape(protocol, scenario.cfg, scenario.tape),
+    runsToFailure: firstFailureAt,
+    shrinks: details.numShrinks,
+    seed: details.seed,
+    path: details.counterexamplePath ?? undefined,
+  };
+}
+
+/** Shrink a failing tape for a fixed config with fast-check (the tape is given as an example). */
+export function shrinkTape<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, tape: readonly number[], maxLength: number): { tape: number[]; shrinks: number } {
+  const details = fc.check(
+    fc.property(tapeArb(Math.max(maxLength, tape.length)), (t) => runTape(protocol, cfg, t).violation === undefined),
+    // The example counts as the one run; fast-check then shrinks it.
+    { examples: [[[...tape]]], numRuns: 1, seed: 0 },
+  );
+  if (!details.failed || details.counterexample === null) return { tape: [...tape], shrinks: 0 };
+  return { tape: details.counterexample[0] ?? [...tape], shrinks: details.numShrinks };
+}
+
+export interface FuzzProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly steps: number;
+}
+
+/**
+ * The standalone fuzzer: scenarios from a seedrandom stream (index range start..end),
+ * run through the same executor; the first failure is shrunk by fast-check.
+ */
+export function fuzzCampaign<S, M>(
+  protocol: Protocol<S, M>,
+  options: { seed: string; start: number; end: number; shape?: ScenarioShape; onProgress?: (p: FuzzProgress) => void; progressEvery?: number },
+): { failure: Failure<S, M> | undefined; runs: number; steps: number } {
+  const shape = options.shape ?? DEFAULT_SHAPE;
+  let steps = 0;
+  const every = options.progressEvery ?? 1000;
+  for (let i = options.start; i < options.end; i++) {
+    const sc = fuzzScenario(options.seed, i, shape);
+    const r = runTape(protocol, sc.cfg, sc.tape);
+    steps += r.actions.length;
+    if (r.violation !== undefined) {
+      const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
+      const scenario = { cfg: sc.cfg, tape: shrunk.tape };
+      return {
+        failure: { scenario, result: runTape(protocol, sc.cfg, shrunk.tape), runsToFailure: i - options.start + 1, shrinks: shrunk.shrinks },
+        runs: i - options.start + 1,
+        steps,
+      };
+    }
+    const done = i - options.start + 1;
+    if (options.onProgress && done % every === 0) options.onProgress({ done, total: options.end - options.start, steps });
+  }
+  return { failure: undefined, runs: options.end - options.start, steps };
+}

@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { UserError } from '../core/errors.ts';
+import { createProtocol, protocolEntry } from '../protocols/registry.ts';
+import { type Failure, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
+import { GENERIC_INVARIANTS } from '../check/invariants.ts';
+import { type Fixture, FIXTURE_FORMAT, writeFixture } from '../trace/fixture.ts';
+import { parseArgs } from 'node:util';
+import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
+
+const HELP = `usage: consensus-harness fuzz [options]
+
+Run many adversarial schedules against a protocol, check every invariant after every
+step, and on the first failure shrink it and save it as a fixture.
+
+campaign options:
+  --runs N            scenarios to run (default 20000)
+  --seed S            campaign seed (default "consensus-harness"); same seed, same campaign
+  --engine E          seedrandom (default: the standalone fuzzer, fast) or fast-check
+  --shard I/K         run only shard I of K (0-based) of the scenario range, for CI matrices
+  --out FILE          where to write the fixture of a failure
+                      (default fixtures/<protocol>/<correct|mutant>-<hash>.json)
+  --no-write          do not write a fixture
+  --progress N        report progress every N scenarios (default 2000; 0 = quiet)
+
+${SCENARIO_HELP}`;
+
+export async function fuzzCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: {
+    ...SCENARIO_OPTIONS,
+    runs: { type: 'string', default: '20000' },
+    seed: { type: 'string', default: 'consensus-harness' },
+    engine: { type: 'string', default: 'seedrandom' },
+    shard: { type: 'string' },
+    out: { type: 'string' },
+    'no-write': { type: 'boolean', default: false },
+    progress: { type: 'string', default: '2000' },
+  }, allowPositionals: false, strict: true });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const entry = protocolEntry(values.protocol);
+  const mutant = values.mutant;
+  const protocol = createProtocol(entry.name, mutant);
+  const shape = shapeFrom(values);
+  const runs = nat('runs', values.runs, 1);
+  const progressEvery = nat('progress', values.progress);
+  let start = 0;
+  let end = runs;
+  if (values.shard !== undefined) {
+    const m = /^(\d+)\/(\d+)$/.exec(values.shard);
+    if (!m || Number(m[1]) >= Number(m[2])) throw new UserError(`--shard: expected I/K with 0 <= I < K, got ${JSON.stringify(values.shard)}`);
+    const i = Number(m[1]);
+    const k = Number(m[2]);
+    start = Math.floor((runs * i) / k);
+    end = Math.floor((runs * (i + 1)) / k);
+  }
+  if (values.engine !== 'seedrandom' && values.engine !== 'fast-check') {
+    throw new UserError(`--engine: expected seedrandom or fast-check, got ${JSON.stringify(values.engine)}`);
+  }
+  const label = `${entry.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
+  console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${values.engine}`);
+  console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
+    `${shape.byzantine ? 'up to f Byzantine nodes' : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}`);
+
+  const t0 = performance.now();
+  let failure: Failure<unknown, unknown> | undefined;
+  let ran: number;
+  let steps = 0;
+  if (values.engine === 'seedrandom') {
+    const out = fuzzCampaign(protocol, {
+      seed: values.seed,
+      start,
+      end,
+      shape,
+      progressEvery: progressEvery || Number.MAX_SAFE_INTEGER,
+      onProgress: (p) => {
+        const s = (performance.now() - t0) / 1000;
+        console.error(`  ... ${p.done}/${p.total} scenarios, ${p.steps} steps, ${Math.round(p.done / s)} scenarios/s`);
+      },
+    });
+    failure = out.failure;
+    ran = out.runs;
+    steps = out.steps;
+  } else {
+    const seedNum = Number.parseInt(createHash('sha256').update(values.seed).digest('hex').slice(0, 8), 16) | 0;
+    failure = huntWithFastCheck(protocol, { seed: seedNum, numRuns: end - start, shape });
+    ran = failure ? failure.runsToFailure : end - start;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const invariants = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name)];
+  if (failure === undefined) {
+    console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
+    console.log(`  invariants checked after every step: ${invariants.join(', ')}`);
+    console.error(`  time ${seconds.toFixed(1)} s, ${Math.round(ran / seconds)} scenarios/s${steps ? `, ${Math.round(steps / seconds)} steps/s` : ''}`);
+    return 0;
+  }
+  const v = failure.result.violation!;
+  console.log(`RESULT: ${v.invariant} broken after ${failure.runsToFailure} scenario(s)`);
+  console.log(`  ${v.detail}`);
+  console.log(`  shrunk to ${failure.result.actions.length} actions (tape of ${failure.scenario.tape.length}) in ${failure.shrinks} shrink steps; ` +
+    `config n=${failure.scenario.cfg.n} byzantine=[${failure.scenario.cfg.byzantine.join(',')}] heights=${failure.scenario.cfg.heights}`);
+  if (failure.seed !== undefined) console.log(`  fast-check replay: --engine fast-check --seed-number ${failure.seed} --path ${failure.path}`);
+  console.error(`  time ${seconds.toFixed(1)} s`);
+  if (!values['no-write']) {
+    const fx: Fixture = {
+      format: FIXTURE_FORMAT,
+      protocol: entry.name,
+      mutant: mutant ?? null,
+      config: failure.scenario.cfg,
+      expect: { outcome: 'violates', invariant: v.invariant },
+      story: `${mutant ? `mutant ${mutant}` : 'correct protocol'}: ${v.detail}`,
+      found: { by: `fuzz --engine ${values.engine}`, seed: values.seed, tape: failure.scenario.tape },
+      actions: failure.result.actions,
+    };
+    const hash = createHash('sha256').update(JSON.stringify(fx.actions)).digest('hex').slice(0, 8);
+    const path = values.out ?? join('fixtures', entry.name, `${mutant ? `mutant-${mutant}` : 'correct'}-${hash}.json`);
+    writeFixture(path, fx);
+    console.log(`  fixture written: ${path}`);
+    console.log(`  explain it:  npm run cli -- explain ${path}`);
+  }
+  return 1;
+}

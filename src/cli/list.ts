@@ -1,0 +1,27 @@
+import { PROTOCOLS } from '../protocols/registry.ts';
+import { GENERIC_INVARIANTS } from '../check/invariants.ts';
+import { parseArgs } from 'node:util';
+
+const HELP = `usage: consensus-harness list
+
+Print the protocols the harness knows, each one's mutants (deliberate bugs the
+properties must catch) and invariants (checked after every step), by name.`;
+
+export function listCommand(args: readonly string[]): number {
+  const { values } = parseArgs({ args: [...args], options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: false, strict: true });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  console.log('generic invariants (every protocol):');
+  for (const [name, what] of Object.entries(GENERIC_INVARIANTS)) console.log(`  ${name.padEnd(24)} ${what}`);
+  for (const entry of Object.values(PROTOCOLS)) {
+    console.log(`\n${entry.name}: ${entry.description}`);
+    const p = entry.create();
+    console.log('  invariants:');
+    for (const inv of p.invariants) console.log(`    ${inv.name.padEnd(24)} ${inv.description}`);
+    console.log('  mutants:');
+    for (const m of entry.mutants) console.log(`    ${m.name.padEnd(24)} ${m.description}`);
+  }
+  return 0;
+}

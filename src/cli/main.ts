@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+/**
+ * consensus-harness command line: fuzz, replay, explain, list. Thin: every command is a
+ * few calls into the layers below. Exit codes: 0 ok, 1 a property failed or a fixture
+ * did not replay as expected, 2 bad input.
+ */
+import { UserError } from '../core/errors.ts';
+import { fuzzCommand } from './fuzz.ts';
+import { replayCommand, explainCommand } from './replay.ts';
+import { listCommand } from './list.ts';
+
+const HELP = `consensus-harness: property-based verification of consensus protocols
+
+usage: consensus-harness <command> [options]     (npm run cli -- <command> ...)
+
+commands:
+  fuzz       run a fuzz campaign on a protocol (default tendermint); shrink and save any failure
+  replay     replay a fixture (or a fast-check --seed/--path) and check its expected outcome
+  explain    print a fixture's run as a readable timeline
+  list       protocols, mutants and invariants
+
+Run 'consensus-harness <command> --help' for the options of a command.`;
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        console.log(HELP);
+        return command === undefined ? 2 : 0;
+      case 'fuzz':
+        return await fuzzCommand(rest);
+      case 'replay':
+        return replayCommand(rest);
+      case 'explain':
+        return explainCommand(rest);
+      case 'list':
+        return listCommand(rest);
+      default:
+        throw new UserError(`unknown command ${JSON.stringify(command)} (commands: fuzz, replay, explain, list; see --help)`);
+    }
+  } catch (e) {
+    if (e instanceof UserError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`error: ${(e as Error).message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!)) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

@@ -1,0 +1,62 @@
+import { UserError } from '../core/errors.ts';
+import { DEFAULT_SHAPE, type ScenarioShape } from '../adversary/arbitraries.ts';
+import { maxFaulty } from '../core/quorum.ts';
+
+/** Options shared by fuzz and replay --seed: which protocol, and the shape of scenarios. */
+export const SCENARIO_OPTIONS = {
+  protocol: { type: 'string', default: 'tendermint' },
+  mutant: { type: 'string' },
+  n: { type: 'string', default: '4' },
+  heights: { type: 'string', default: String(DEFAULT_SHAPE.maxHeights) },
+  tape: { type: 'string', default: String(DEFAULT_SHAPE.maxTape) },
+  'no-byzantine': { type: 'boolean', default: false },
+  drops: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.drops) },
+  duplicates: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.duplicates) },
+  crashes: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.crashes) },
+  partitions: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.partitions) },
+  injections: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.injections) },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const;
+
+export const SCENARIO_HELP = `scenario options:
+  --protocol NAME     protocol to run (default tendermint; see 'list')
+  --mutant NAME       run a deliberately buggy variant (see 'list')
+  --n LIST            cluster sizes, comma separated (default 4); each must be >= 3f+1 with f >= 0
+  --heights H         decisions each correct node must reach after GST, drawn from 1..H (default 2)
+  --tape L            longest adversary tape, in steps before GST (default 80)
+  --no-byzantine      never make nodes Byzantine (default: up to f per run)
+  --drops/--duplicates/--crashes/--partitions/--injections K
+                      most faults of that kind per run; each run draws 0..K`;
+
+export function nat(name: string, value: string | undefined, min = 0): number {
+  const v = Number(value);
+  if (value === undefined || !Number.isInteger(v) || v < min) {
+    throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return v;
+}
+
+export function shapeFrom(values: Record<string, string | boolean | undefined>): ScenarioShape {
+  const sizes = String(values['n']).split(',').map((s) => nat('n', s.trim(), 1));
+  for (const n of sizes) {
+    if (n > 64) throw new UserError(`--n: at most 64 nodes are supported, got ${n}`);
+  }
+  const byzantine = !values['no-byzantine'];
+  if (byzantine && sizes.every((n) => maxFaulty(n) === 0) && nat('injections', values['injections'] as string) > 0) {
+    // Not an error: with n < 4 no node can be Byzantine; say so rather than silently run fewer faults.
+    console.error(`note: n=${sizes.join(',')} tolerates no Byzantine node (n >= 3f+1), so there will be none`);
+  }
+  return {
+    sizes,
+    byzantine,
+    maxHeights: nat('heights', values['heights'] as string, 1),
+    maxTape: nat('tape', values['tape'] as string),
+    maxFaults: {
+      drops: nat('drops', values['drops'] as string),
+      duplicates: nat('duplicates', values['duplicates'] as string),
+      crashes: nat('crashes', values['crashes'] as string),
+      partitions: nat('partitions', values['partitions'] as string),
+      injections: nat('injections', values['injections'] as string),
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { createProtocol } from '../protocols/registry.ts';
+import { huntWithFastCheck } from '../check/hunt.ts';
+import { expectationMismatch, readFixture } from '../trace/fixture.ts';
+import { timeline } from '../trace/explain.ts';
+import { UserError } from '../core/errors.ts';
+import { parseArgs } from 'node:util';
+import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
+
+const REPLAY_HELP = `usage: consensus-harness replay <fixture.json>...
+       consensus-harness replay --seed N --path P [scenario options]
+
+With fixtures: replay each one's explicit action list, check its expected outcome, and
+print the run's fingerprint (SHA-256 of the timeline and final states: the same
+fixture always gives the same fingerprint). Exit 1 if any fixture does not replay as
+expected.
+
+With --seed/--path: replay the counterexample fast-check reported (fuzz --engine fast-check
+prints both), with the same scenario options as the run that found it.
+
+${SCENARIO_HELP}`;
+
+export function replayCommand(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({ args: [...args], options: { ...SCENARIO_OPTIONS, seed: { type: 'string' }, path: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (values.help) {
+    console.log(REPLAY_HELP);
+    return 0;
+  }
+  if (values.seed !== undefined) {
+    if (values.path === undefined) throw new UserError('--seed needs --path (both are printed by fuzz --engine fast-check)');
+    const protocol = createProtocol(values.protocol, values.mutant);
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, got ${JSON.stringify(values.seed)}`);
+    const failure = huntWithFastCheck(protocol, { seed, numRuns: 1, path: values.path, shape: shapeFrom(values) });
+    if (failure === undefined) {
+      console.log('the counterexample at that seed and path passes: every invariant held');
+      return 0;
+    }
+    const t = timeline(protocol, failure.scenario.cfg, failure.result.actions);
+    console.log(t.lines.join('\n'));
+    return 1;
+  }
+  if (positionals.length === 0) throw new UserError('replay: give a fixture file, or --seed and --path (see --help)');
+  let bad = 0;
+  for (const file of positionals) {
+    const fx = readFixture(file);
+    const t = timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: true });
+    const mismatch = expectationMismatch(fx, t.result);
+    const v = t.result.violation;
+    const outcome = v === undefined ? 'holds' : `violates ${v.invariant} at step ${v.step}`;
+    console.log(`${mismatch === undefined ? 'ok  ' : 'FAIL'} ${file}: ${outcome} (${fx.actions.length} actions) fingerprint ${t.fingerprint.slice(0, 16)}`);
+    if (mismatch !== undefined) {
+      console.log(`     ${mismatch}`);
+      bad++;
+    }
+  }
+  return bad === 0 ? 0 : 1;
+}
+
+const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N]
+
+Replay a fixture and print a readable timeline: every action (delivered, dropped,
+duplicated, injected, timers, partitions, crashes), what each node did in response
+(step, round and lock changes, messages sent, decisions), and the first broken invariant.
+  --quiet     only actions and decisions, not each node's reaction
+  --last N    only the last N actions (the end of a long run is where it breaks)`;
+
+export function explainCommand(args: readonly string[]): number {
+  const { values, positionals } = parseArgs({ args: [...args], options: {
+    quiet: { type: 'boolean', default: false },
+    last: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  }, allowPositionals: true, strict: true });
+  if (values.help) {
+    console.log(EXPLAIN_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UserError('explain: give exactly one fixture file (see --help)');
+  const fx = readFixture(positionals[0]!);
+  const t = timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet });
+  console.log(`story: ${fx.story}`);
+  console.log(`expected: ${fx.expect.outcome === 'holds' ? 'every invariant holds' : `${fx.expect.invariant} is violated`}`);
+  let lines = t.lines;
+  if (values.last !== undefined) {
+    const n = nat('last', values.last);
+    const cut = lines.findIndex((l) => new RegExp(`^\\s*${Math.max(0, fx.actions.length - n)}  `).test(l));
+    if (cut > 0) lines = [lines[0]!, `      ... (${fx.actions.length - n} earlier actions)`, ...lines.slice(cut)];
+  }
+  console.log(lines.join('\n'));
+  const mismatch = expectationMismatch(fx, t.result);
+  if (mismatch !== undefined) console.log(`NOTE: the fixture does not replay as expected: ${mismatch}`);
+  return mismatch === undefined ? 0 : 1;
+}

@@ -1,0 +1,104 @@
+import { match } from 'ts-pattern';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { ClusterConfig, NodeView, Protocol, Transition } from '../core/types.ts';
+import type { Action } from '../sim/actions.ts';
+import type { World } from '../sim/world.ts';
+import type { StepRecord } from '../sim/step.ts';
+import { type RunResult, runActions } from '../check/execute.ts';
+
+/** One line per action: what the adversary did, in words. */
+export function describeAction<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a: Action<M>): string {
+  const env = (id: number) => {
+    const e = w.inFlight.find((x) => x.id === id);
+    return e === undefined ? `#${id}` : `#${id} ${e.from}->${e.to} ${protocol.describe(e.msg)}`;
+  };
+  return match(a as Action<M>)
+    .with({ kind: 'deliver' }, (x) => `deliver   ${env(x.id)}`)
+    .with({ kind: 'drop' }, (x) => `DROP      ${env(x.id)}`)
+    .with({ kind: 'duplicate' }, (x) => `DUPLICATE ${env(x.id)}`)
+    .with({ kind: 'fire' }, (x) => `timer     node ${x.node}: ${x.timer.name}(h${x.timer.height}, r${x.timer.round})`)
+    .with({ kind: 'inject' }, (x) => `BYZANTINE node ${x.from} -> ${x.to}: ${protocol.describe(x.msg)}`)
+    .with({ kind: 'crash' }, (x) => `CRASH     node ${x.node}`)
+    .with({ kind: 'restart' }, (x) => `RESTART   node ${x.node}`)
+    .with({ kind: 'partition' }, (x) => `PARTITION ${sides(x.groups)}`)
+    .with({ kind: 'heal' }, () => 'HEAL      the partition')
+    .with({ kind: 'event' }, (x) => `event     node ${x.node}: ${x.event}`)
+    .with({ kind: 'gst' }, () => 'GST       network turns synchronous: heal, restart, resend lost messages')
+    .exhaustive();
+}
+
+function sides(groups: readonly number[]): string {
+  const by = new Map<number, number[]>();
+  groups.forEach((g, node) => by.set(g, [...(by.get(g) ?? []), node]));
+  return [...by.values()].map((ns) => `{${ns.join(',')}}`).join(' | ');
+}
+
+function viewChange(before: NodeView, after: NodeView): string {
+  const parts: string[] = [];
+  if (before.height !== after.height) parts.push(`height ${before.height}->${after.height}`);
+  if (before.round !== after.round) parts.push(`round ${before.round}->${after.round}`);
+  if (before.step !== after.step) parts.push(`${before.step}->${after.step}`);
+  if (before.lock !== after.lock) parts.push(`lock ${before.lock}->${after.lock}`);
+  return parts.join(', ');
+}
+
+function describeTransition<S, M>(protocol: Protocol<S, M>, t: Transition<S, M>): string | undefined {
+  const change = viewChange(protocol.view(t.before), protocol.view(t.after));
+  const outs: string[] = [];
+  for (const e of t.effects) {
+    match(e)
+      .with({ kind: 'broadcast' }, (x) => outs.push(`sends ${protocol.describe(x.msg)} to all`))
+      .with({ kind: 'send' }, (x) => outs.push(`sends ${protocol.describe(x.msg)} to ${x.to}`))
+      .with({ kind: 'decide' }, (x) => outs.push(`DECIDES ${x.value} at height ${x.height}`))
+      .with({ kind: 'setTimer' }, () => undefined)
+      .exhaustive();
+  }
+  if (change === '' && outs.length === 0) return undefined;
+  const input = match(t.input)
+    .with({ kind: 'init' }, () => 'start')
+    .with({ kind: 'message' }, (x) => (x.from === t.node ? `own ${protocol.describe(x.msg)}` : `${protocol.describe(x.msg)} from ${x.from}`))
+    .with({ kind: 'timer' }, (x) => x.timer.name)
+    .with({ kind: 'event' }, (x) => x.event)
+    .exhaustive();
+  return `node ${t.node} on ${input}: ${[change, ...outs].filter((s) => s !== '').join('; ')}`;
+}
+
+export interface Timeline {
+  readonly lines: readonly string[];
+  readonly result: RunResult<unknown, unknown>;
+  /** SHA-256 of the timeline text plus every node's final state: equal fingerprints, equal runs. */
+  readonly fingerprint: string;
+}
+
+/**
+ * Replay an action list and narrate it: who sent what, what was delivered, dropped or
+ * duplicated, lock changes and decisions, and the first broken invariant.
+ */
+export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: readonly Action<M>[], options: { quiet?: boolean } = {}): Timeline {
+  const lines: string[] = [];
+  lines.push(`protocol ${protocol.name}${protocol.mutant ? ` (mutant ${protocol.mutant})` : ''}, n=${cfg.n}, f=${cfg.f}` +
+    `${cfg.byzantine.length ? `, Byzantine ${cfg.byzantine.join(',')}` : ''}, heights=${cfg.heights}, ${actions.length} actions`);
+  let prev: World<S, M> | null = null;
+  const observe = (index: number, action: Action<M> | null, w: World<S, M>, rec: StepRecord<S, M>) => {
+    if (action !== null && prev !== null) lines.push(`${String(index).padStart(4)}  ${describeAction(protocol, prev, action)}`);
+    if (!options.quiet || action === null) {
+      for (const t of rec.transitions) {
+        const d = describeTransition(protocol, t);
+        if (d !== undefined) lines.push(`        ${d}`);
+      }
+    } else {
+      for (const d of rec.decided) lines.push(`        node ${d.node} DECIDES ${d.value} at height ${d.height}`);
+    }
+    prev = w;
+  };
+  const result = runActions(protocol, cfg, actions, { observe });
+  const v = result.violation;
+  lines.push(v === undefined
+    ? `every invariant held; decisions: ${result.world.decisions.map((d, i) => `node ${i} [${d.join(', ')}]`).join('; ')}`
+    : `VIOLATION ${v.invariant} at step ${v.step}: ${v.detail}`);
+  const finalStates = JSON.stringify(result.world.states, (_k, val) =>
+    val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : val);
+  const fingerprint = bytesToHex(sha256(utf8ToBytes(`${lines.join('\n')}\n${finalStates}`)));
+  return { lines, result: result as RunResult<unknown, unknown>, fingerprint };
+}

@@ -1,0 +1,174 @@
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ClusterConfig, Protocol } from '../core/types.ts';
+import { UserError } from '../core/errors.ts';
+import { validateConfig } from '../core/config.ts';
+import type { Action } from '../sim/actions.ts';
+import { createProtocol } from '../protocols/registry.ts';
+import { type RunResult, runActions } from '../check/execute.ts';
+
+export const FIXTURE_FORMAT = 1;
+
+export type Expectation =
+  | { readonly outcome: 'holds' }
+  | { readonly outcome: 'violates'; readonly invariant: string };
+
+/** Where a fixture came from, so it can be regenerated; replay never needs it. */
+export interface Provenance {
+  readonly by: string;
+  readonly seed?: number | string;
+  readonly path?: string;
+  readonly tape?: readonly number[];
+}
+
+/**
+ * A regression case. It holds the explicit decoded action list, not a tape, so it
+ * survives any change to the generators and the decoder.
+ */
+export interface Fixture {
+  readonly format: typeof FIXTURE_FORMAT;
+  readonly protocol: string;
+  readonly mutant: string | null;
+  readonly config: ClusterConfig;
+  readonly expect: Expectation;
+  /** One line: what happens and why it matters. */
+  readonly story: string;
+  readonly found?: Provenance;
+  readonly actions: readonly Action<unknown>[];
+}
+
+function isNat(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+function obj(x: unknown, where: string): Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new UserError(`${where}: expected an object, got ${JSON.stringify(x)}`);
+  return x as Record<string, unknown>;
+}
+
+function nat(r: Record<string, unknown>, key: string, where: string): number {
+  const v = r[key];
+  if (!isNat(v)) throw new UserError(`${where}.${key}: expected a non-negative integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function validateAction(raw: unknown, where: string, protocol: Protocol<unknown, unknown>): Action<unknown> {
+  const a = obj(raw, where);
+  const message = (key: string): unknown => {
+    const err = protocol.validateMessage?.(a[key]);
+    if (err !== undefined) throw new UserError(`${where}.${key}.${err}`);
+    return a[key];
+  };
+  switch (a['kind']) {
+    case 'deliver':
+    case 'drop':
+    case 'duplicate':
+      return { kind: a['kind'], id: nat(a, 'id', where) };
+    case 'fire': {
+      const t = obj(a['timer'], `${where}.timer`);
+      if (typeof t['name'] !== 'string') throw new UserError(`${where}.timer.name: expected a string, got ${JSON.stringify(t['name'])}`);
+      return { kind: 'fire', node: nat(a, 'node', where), timer: { name: t['name'], height: nat(t, 'height', `${where}.timer`), round: nat(t, 'round', `${where}.timer`) } };
+    }
+    case 'inject':
+      return { kind: 'inject', from: nat(a, 'from', where), to: nat(a, 'to', where), msg: message('msg') };
+    case 'crash':
+    case 'restart':
+      return { kind: a['kind'], node: nat(a, 'node', where) };
+    case 'partition': {
+      const g = a['groups'];
+      if (!Array.isArray(g) || !g.every(isNat)) throw new UserError(`${where}.groups: expected a list of side numbers, got ${JSON.stringify(g)}`);
+      return { kind: 'partition', groups: g };
+    }
+    case 'heal':
+    case 'gst':
+      return { kind: a['kind'] };
+    case 'event':
+      if (typeof a['event'] !== 'string') throw new UserError(`${where}.event: expected a string, got ${JSON.stringify(a['event'])}`);
+      return { kind: 'event', node: nat(a, 'node', where), event: a['event'] };
+    default:
+      throw new UserError(
+        `${where}.kind: unknown action ${JSON.stringify(a['kind'])} (known: deliver, drop, duplicate, fire, inject, crash, restart, partition, heal, event, gst)`,
+      );
+  }
+}
+
+/** Validate parsed JSON as a fixture. Every error names the offending field. */
+export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
+  const r = obj(raw, where);
+  if (r['format'] !== FIXTURE_FORMAT) {
+    throw new UserError(`${where}.format: expected ${FIXTURE_FORMAT}, got ${JSON.stringify(r['format'])}`);
+  }
+  if (typeof r['protocol'] !== 'string') throw new UserError(`${where}.protocol: expected a protocol name, got ${JSON.stringify(r['protocol'])}`);
+  const mutant = r['mutant'] ?? null;
+  if (mutant !== null && typeof mutant !== 'string') throw new UserError(`${where}.mutant: expected a mutant name or null, got ${JSON.stringify(mutant)}`);
+  let protocol: Protocol<unknown, unknown>;
+  try {
+    protocol = createProtocol(r['protocol'], mutant);
+  } catch (e) {
+    throw new UserError(`${where}: ${(e as Error).message}`);
+  }
+  const config = validateConfig(r['config'], `${where}.config`);
+  const ex = obj(r['expect'], `${where}.expect`);
+  let expect: Expectation;
+  if (ex['outcome'] === 'holds') expect = { outcome: 'holds' };
+  else if (ex['outcome'] === 'violates') {
+    if (typeof ex['invariant'] !== 'string') throw new UserError(`${where}.expect.invariant: expected an invariant name, got ${JSON.stringify(ex['invariant'])}`);
+    expect = { outcome: 'violates', invariant: ex['invariant'] };
+  } else {
+    throw new UserError(`${where}.expect.outcome: expected "holds" or "violates", got ${JSON.stringify(ex['outcome'])}`);
+  }
+  if (typeof r['story'] !== 'string' || r['story'].length === 0) throw new UserError(`${where}.story: expected a one-line story, got ${JSON.stringify(r['story'])}`);
+  if (!Array.isArray(r['actions'])) throw new UserError(`${where}.actions: expected a list of actions, got ${JSON.stringify(r['actions'])}`);
+  const actions = r['actions'].map((a, i) => validateAction(a, `${where}.actions[${i}]`, protocol));
+  const found = r['found'] === undefined ? undefined : (obj(r['found'], `${where}.found`) as unknown as Provenance);
+  return { format: FIXTURE_FORMAT, protocol: r['protocol'], mutant, config, expect, story: r['story'], ...(found ? { found } : {}), actions };
+}
+
+export function readFixture(path: string): Fixture {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${path}: cannot read fixture (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  return validateFixture(raw, path);
+}
+
+/** Stable, reviewable JSON: header fields first, one action per line. */
+export function formatFixture(fx: Fixture): string {
+  const head = { format: fx.format, protocol: fx.protocol, mutant: fx.mutant, story: fx.story, expect: fx.expect, config: fx.config, ...(fx.found ? { found: fx.found } : {}) };
+  const headText = JSON.stringify(head, null, 2);
+  const actions = fx.actions.map((a) => `    ${JSON.stringify(a)}`).join(',\n');
+  return `${headText.slice(0, -2)},\n  "actions": [\n${actions}\n  ]\n}\n`;
+}
+
+export function writeFixture(path: string, fx: Fixture): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, formatFixture(fx));
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function replayFixture(fx: Fixture, options: Parameters<typeof runActions<any, any>>[3] = {}): RunResult<unknown, unknown> {
+  const protocol = createProtocol(fx.protocol, fx.mutant);
+  return runActions(protocol, fx.config, fx.actions, options);
+}
+
+/** Does the run match what the fixture expects? Undefined if so, else what differs. */
+export function expectationMismatch(fx: Fixture, result: RunResult<unknown, unknown>): string | undefined {
+  const v = result.violation;
+  if (fx.expect.outcome === 'holds') {
+    return v === undefined ? undefined : `expected every invariant to hold, but ${v.invariant} broke at step ${v.step}: ${v.detail}`;
+  }
+  if (v === undefined) return `expected ${fx.expect.invariant} to break, but every invariant held`;
+  if (v.invariant !== fx.expect.invariant) return `expected ${fx.expect.invariant} to break, but ${v.invariant} broke first at step ${v.step}: ${v.detail}`;
+  if (v.step !== fx.actions.length - 1 && v.step !== -1) {
+    return `${v.invariant} broke at step ${v.step}, before the fixture's last action (${fx.actions.length - 1})`;
+  }
+  return undefined;
+}
