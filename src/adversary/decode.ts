@@ -16,7 +16,8 @@ export const KIND_ORDER: readonly ActionKind[] = [
 
 interface KindChoice<M> {
   readonly kind: ActionKind;
-  readonly count: number;
+  /** Number of enabled actions of this kind (>= 1); a function, as listing injections is costly. */
+  count(): number;
   pick(i: number): Action<M>;
 }
 
@@ -27,11 +28,11 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ki
 
   const deliverableList = w.partition === null && !w.crashed.includes(true) ? w.inFlight : w.inFlight.filter((e) => deliverable(w, e));
   if (deliverableList.length > 0) {
-    out.push({ kind: 'deliver', count: deliverableList.length, pick: (i) => ({ kind: 'deliver', id: deliverableList[i]!.id }) });
+    out.push({ kind: 'deliver', count: () => deliverableList.length, pick: (i) => ({ kind: 'deliver', id: deliverableList[i]!.id }) });
   }
   const timers = w.crashed.includes(true) ? w.timers.filter((t) => !w.crashed[t.node]) : w.timers;
   if (timers.length > 0) {
-    out.push({ kind: 'fire', count: timers.length, pick: (i) => ({ kind: 'fire', node: timers[i]!.node, timer: timers[i]!.timer }) });
+    out.push({ kind: 'fire', count: () => timers.length, pick: (i) => ({ kind: 'fire', node: timers[i]!.node, timer: timers[i]!.timer }) });
   }
   if (w.gst) return out;
 
@@ -39,10 +40,10 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ki
     ? w.inFlight
     : cfg.byzantine.length > 0 ? w.inFlight.filter((e) => isByzantine(cfg, e.from)) : [];
   if (droppable.length > 0) {
-    out.push({ kind: 'drop', count: droppable.length, pick: (i) => ({ kind: 'drop', id: droppable[i]!.id }) });
+    out.push({ kind: 'drop', count: () => droppable.length, pick: (i) => ({ kind: 'drop', id: droppable[i]!.id }) });
   }
   if (used.duplicates < cfg.faults.duplicates && w.inFlight.length > 0) {
-    out.push({ kind: 'duplicate', count: w.inFlight.length, pick: (i) => ({ kind: 'duplicate', id: w.inFlight[i]!.id }) });
+    out.push({ kind: 'duplicate', count: () => w.inFlight.length, pick: (i) => ({ kind: 'duplicate', id: w.inFlight[i]!.id }) });
   }
   if (used.injections < cfg.faults.injections && cfg.byzantine.length > 0 && protocol.byzantineMessages) {
     const recipients = cfg.n - 1;
@@ -52,12 +53,14 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ki
         [...protocol.byzantineMessages!({ cfg, self, states: w.states, seen: w.inFlight.map((e) => e.msg) })]);
       return candidates;
     };
-    // The count is only known after listing; list once and pick by index over (byzantine, recipient, message).
-    const total = list().reduce((a, c) => a + c.length * recipients, 0);
-    if (total > 0) {
-      out.push({
+    // Listing is only done if this kind is picked: a protocol must offer at least one message.
+    out.push({
         kind: 'inject',
-        count: total,
+        count: () => {
+          const total = list().reduce((a, c) => a + c.length * recipients, 0);
+          if (total === 0) throw new Error(`${protocol.name}: byzantineMessages offered nothing to inject`);
+          return total;
+        },
         pick: (i) => {
           let rest = i;
           for (let b = 0; b < cfg.byzantine.length; b++) {
@@ -73,34 +76,33 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ki
           }
           throw new Error('inject index out of range');
         },
-      });
-    }
+    });
   }
   if (used.crashes < cfg.faults.crashes) {
     const up: NodeId[] = [];
     for (let i = 0; i < cfg.n; i++) if (!w.crashed[i]) up.push(i);
-    if (up.length > 0) out.push({ kind: 'crash', count: up.length, pick: (i) => ({ kind: 'crash', node: up[i]! }) });
+    if (up.length > 0) out.push({ kind: 'crash', count: () => up.length, pick: (i) => ({ kind: 'crash', node: up[i]! }) });
   }
   const down: NodeId[] = [];
   for (let i = 0; i < cfg.n; i++) if (w.crashed[i]) down.push(i);
-  if (down.length > 0) out.push({ kind: 'restart', count: down.length, pick: (i) => ({ kind: 'restart', node: down[i]! }) });
+  if (down.length > 0) out.push({ kind: 'restart', count: () => down.length, pick: (i) => ({ kind: 'restart', node: down[i]! }) });
   if (w.partition === null && used.partitions < cfg.faults.partitions && cfg.n > 1) {
     // Two-sided splits with node 0 on side 0: masks 1 .. 2^(n-1)-1 over nodes 1..n-1.
     const count = Math.min(2 ** (cfg.n - 1) - 1, 0x7fffffff);
     out.push({
       kind: 'partition',
-      count,
+      count: () => count,
       pick: (i) => ({ kind: 'partition', groups: Array.from({ length: cfg.n }, (_, node) => (node === 0 ? 0 : ((i + 1) >> (node - 1)) & 1)) }),
     });
   }
-  if (w.partition !== null) out.push({ kind: 'heal', count: 1, pick: () => ({ kind: 'heal' }) });
+  if (w.partition !== null) out.push({ kind: 'heal', count: () => 1, pick: () => ({ kind: 'heal' }) });
   if (protocol.events) {
     const evs: { node: NodeId; event: string }[] = [];
     for (let node = 0; node < cfg.n; node++) {
       if (w.crashed[node]) continue;
       for (const event of protocol.events(w.states[node]!, cfg)) evs.push({ node, event });
     }
-    if (evs.length > 0) out.push({ kind: 'event', count: evs.length, pick: (i) => ({ kind: 'event', ...evs[i]! }) });
+    if (evs.length > 0) out.push({ kind: 'event', count: () => evs.length, pick: (i) => ({ kind: 'event', ...evs[i]! }) });
   }
   return out;
 }
@@ -114,7 +116,7 @@ export function decodeChoice<S, M>(protocol: Protocol<S, M>, w: World<S, M>, x: 
   const kinds = enabledKinds(protocol, w);
   if (kinds.length === 0) return undefined;
   const k = kinds[x % kinds.length]!;
-  return k.pick(Math.floor(x / kinds.length) % k.count);
+  return k.pick(Math.floor(x / kinds.length) % k.count());
 }
 
 /**

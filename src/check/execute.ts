@@ -1,6 +1,7 @@
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
-import { type StepRecord, initWorld, step } from '../sim/step.ts';
+import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
+import { UserError } from '../core/errors.ts';
 import { type World, allCorrectDecided } from '../sim/world.ts';
 import { decodeChoice, synchronousAction } from '../adversary/decode.ts';
 import { Checker, type Violation } from './invariants.ts';
@@ -46,7 +47,13 @@ export function execute<S, M>(
       break;
     }
     actions.push(action);
-    ({ world, record } = step(protocol, world, action));
+    try {
+      ({ world, record } = step(protocol, world, action));
+    } catch (e) {
+      if (!(e instanceof ActionError)) throw e;
+      throw new UserError(`action ${index} ${JSON.stringify(action)} is not enabled: ${e.message}` +
+        ' (a recorded schedule that no longer matches the protocol or simulator)');
+    }
     observe?.(index, action, world, record);
     violation = checker.afterStep(world, record, index);
     index++;

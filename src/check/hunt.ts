@@ -71,7 +71,16 @@ export interface FuzzProgress {
  */
 export function fuzzCampaign<S, M>(
   protocol: Protocol<S, M>,
-  options: { seed: string; start: number; end: number; shape?: ScenarioShape; onProgress?: (p: FuzzProgress) => void; progressEvery?: number },
+  options: {
+    seed: string;
+    start: number;
+    end: number;
+    shape?: ScenarioShape;
+    onProgress?: (p: FuzzProgress) => void;
+    progressEvery?: number;
+    /** Shrink the first failure (default true); a kill check that only needs "found" can skip it. */
+    shrink?: boolean;
+  },
 ): { failure: Failure<S, M> | undefined; runs: number; steps: number } {
   const shape = options.shape ?? DEFAULT_SHAPE;
   let steps = 0;
@@ -81,7 +90,7 @@ export function fuzzCampaign<S, M>(
     const r = runTape(protocol, sc.cfg, sc.tape);
     steps += r.actions.length;
     if (r.violation !== undefined) {
-      const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
+      const shrunk = options.shrink === false ? { tape: [...sc.tape], shrinks: 0 } : shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
       const scenario = { cfg: sc.cfg, tape: shrunk.tape };
       return {
         failure: { scenario, result: runTape(protocol, sc.cfg, shrunk.tape), runsToFailure: i - options.start + 1, shrinks: shrunk.shrinks },

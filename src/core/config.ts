@@ -51,7 +51,8 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
   const f = field('f');
   const heights = field('heights');
   const gstStepBound = field('gstStepBound');
-  if (n < 1) throw new UserError(`${where}.n: need at least one node, got ${n}`);
+  // One node decides alone, at once and forever: nothing to verify, and no bound on its progress.
+  if (n < 2) throw new UserError(`${where}.n: a cluster needs at least 2 nodes, got ${n}`);
   if (n > 64) throw new UserError(`${where}.n: at most 64 nodes are supported, got ${n}`);
   if (n < 3 * f + 1) {
     throw new UserError(

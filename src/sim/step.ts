@@ -57,11 +57,11 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     inits.push(st);
     sc.states.push(st.state);
   }
+  // init's "before" is its own result: there is no state before a node exists.
   // Effects are applied after every node exists, so that a message to self finds its state.
   for (let i = 0; i < cfg.n; i++) {
     const st = inits[i]!;
-    sc.transitions.push({ node: i, input: { kind: 'init' }, before: st.state, after: st.state, effects: st.effects });
-    applyEffects(protocol, empty, sc, i, st.effects);
+    runNode(protocol, empty, sc, i, { kind: 'init' }, st);
   }
   return finish(empty, sc, {});
 }
@@ -90,10 +90,11 @@ function runNode<S, M>(
   sc: Scratch<S, M>,
   node: NodeId,
   input: TransitionInput<M>,
+  initial?: Step<S, M>,
 ): void {
   const states = statesOf(w, sc);
   const before = states[node]!;
-  const st = input.kind === 'message'
+  const st = initial !== undefined ? initial : input.kind === 'message'
     ? protocol.onMessage(before, input.from, input.msg)
     : input.kind === 'timer'
       ? protocol.onTimer(before, input.timer)
@@ -102,13 +103,26 @@ function runNode<S, M>(
         : { state: before, effects: [] };
   states[node] = st.state;
   sc.transitions.push({ node, input, before, after: st.state, effects: st.effects });
-  applyEffects(protocol, w, sc, node, st.effects);
+  const local = applyEffects(protocol, w, sc, node, st.effects);
+  // A node's messages to itself are handled at once, in order, breadth first (a queue, not recursion).
+  for (let i = 0; i < local.length; i++) {
+    if (sc.transitions.length > MAX_LOCAL_CHAIN) {
+      throw new Error(`node ${node}: more than ${MAX_LOCAL_CHAIN} reducer calls in one step: unbounded local progress`);
+    }
+    const m = local[i]!;
+    const inner = statesOf(w, sc)[node]!;
+    const next = protocol.onMessage(inner, node, m);
+    statesOf(w, sc)[node] = next.state;
+    sc.transitions.push({ node, input: { kind: 'message', from: node, msg: m }, before: inner, after: next.state, effects: next.effects });
+    for (const more of applyEffects(protocol, w, sc, node, next.effects)) local.push(more);
+  }
 }
 
 // A bound on local self-deliveries per step: a protocol that keeps messaging itself is a bug.
 const MAX_LOCAL_CHAIN = 10_000;
 
-function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): void {
+/** Apply effects; return the messages the node sent to itself (the caller delivers them). */
+function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
   const local: M[] = [];
   for (const e of effects) {
     switch (e.kind) {
@@ -139,8 +153,7 @@ function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratc
         assertNever(e);
     }
   }
-  if (sc.transitions.length > MAX_LOCAL_CHAIN) throw new Error(`node ${node}: more than ${MAX_LOCAL_CHAIN} reducer calls in one step`);
-  for (const m of local) runNode(protocol, w, sc, node, { kind: 'message', from: node, msg: m });
+  return local;
 }
 
 function send<S, M>(w: World<S, M>, sc: Scratch<S, M>, from: NodeId, to: NodeId, msg: M): void {

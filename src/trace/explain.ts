@@ -36,10 +36,10 @@ function sides(groups: readonly number[]): string {
 
 function viewChange(before: NodeView, after: NodeView): string {
   const parts: string[] = [];
-  if (before.height !== after.height) parts.push(`height ${before.height}->${after.height}`);
-  if (before.round !== after.round) parts.push(`round ${before.round}->${after.round}`);
-  if (before.step !== after.step) parts.push(`${before.step}->${after.step}`);
-  if (before.lock !== after.lock) parts.push(`lock ${before.lock}->${after.lock}`);
+  if (before.height !== after.height) parts.push(`height ${before.height} -> ${after.height}`);
+  if (before.round !== after.round) parts.push(`round ${before.round} -> ${after.round}`);
+  if (before.step !== after.step) parts.push(`${before.step} -> ${after.step}`);
+  if (before.lock !== after.lock) parts.push(`lock ${before.lock === '-' ? 'none' : before.lock} -> ${after.lock === '-' ? 'none' : after.lock}`);
   return parts.join(', ');
 }
 

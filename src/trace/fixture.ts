@@ -142,10 +142,11 @@ export function readFixture(path: string): Fixture {
 
 /** Stable, reviewable JSON: header fields first, one action per line. */
 export function formatFixture(fx: Fixture): string {
-  const head = { format: fx.format, protocol: fx.protocol, mutant: fx.mutant, story: fx.story, expect: fx.expect, config: fx.config, ...(fx.found ? { found: fx.found } : {}) };
+  const head = { format: fx.format, protocol: fx.protocol, mutant: fx.mutant, story: fx.story, expect: fx.expect, config: fx.config };
   const headText = JSON.stringify(head, null, 2);
+  const found = fx.found ? `  "found": ${JSON.stringify(fx.found)},\n` : '';
   const actions = fx.actions.map((a) => `    ${JSON.stringify(a)}`).join(',\n');
-  return `${headText.slice(0, -2)},\n  "actions": [\n${actions}\n  ]\n}\n`;
+  return `${headText.slice(0, -2)},\n${found}  "actions": [\n${actions}\n  ]\n}\n`;
 }
 
 export function writeFixture(path: string, fx: Fixture): void {

@@ -1,0 +1,86 @@
+/**
+ * npm run bench: throughput and bug-finding figures. Timings live here, never in npm test.
+ *
+ *   npm run bench                      all protocols
+ *   npm run bench -- --protocol tendermint --runs 5000
+ */
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
+import { runTape } from '../src/check/execute.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { PROTOCOLS } from '../src/protocols/registry.ts';
+import type { Protocol } from '../src/core/types.ts';
+
+const { values } = parseArgs({
+  options: {
+    protocol: { type: 'string' },
+    runs: { type: 'string', default: '5000' },
+    'kill-budget': { type: 'string', default: '30000' },
+    'no-kills': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--kill-budget N] [--no-kills]
+
+Throughput (scenarios/s and steps/s, one core, the fuzz command's default scenario shape
+for n=4 and n=7) and bug finding (per mutant: scenarios and seconds to the first failure,
+shrinking time and the shrunk counterexample's length).`);
+  process.exit(0);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function throughput(protocol: Protocol<any, any>, shape: ScenarioShape, runs: number) {
+  // Warm up the JIT on a different seed so the measured runs are steady state.
+  for (let i = 0; i < Math.min(500, runs); i++) {
+    const sc = fuzzScenario('warmup', i, shape);
+    runTape(protocol, sc.cfg, sc.tape);
+  }
+  const scenarios = Array.from({ length: runs }, (_, i) => fuzzScenario('bench', i, shape));
+  let steps = 0;
+  let failures = 0;
+  const t0 = performance.now();
+  for (const sc of scenarios) {
+    const r = runTape(protocol, sc.cfg, sc.tape);
+    steps += r.actions.length;
+    if (r.violation) failures++;
+  }
+  const s = (performance.now() - t0) / 1000;
+  return { scenariosPerSecond: runs / s, stepsPerSecond: steps / s, stepsPerScenario: steps / runs, failures };
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+console.log(`consensus-harness bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, 1 core`);
+const runs = Number(values.runs);
+for (const entry of Object.values(PROTOCOLS)) {
+  if (values.protocol !== undefined && values.protocol !== entry.name) continue;
+  console.log(`\n## ${entry.name}`);
+  console.log('\nthroughput (correct protocol; generation of scenarios not timed):');
+  console.log('| n | scenarios/s | steps/s | steps/scenario | failures |');
+  console.log('|---|---|---|---|---|');
+  for (const n of [4, 7]) {
+    const r = throughput(entry.create(), { ...DEFAULT_SHAPE, sizes: [n] }, n === 4 ? runs : Math.ceil(runs / 4));
+    console.log(`| ${n} | ${fmt(r.scenariosPerSecond)} | ${fmt(r.stepsPerSecond)} | ${r.stepsPerScenario.toFixed(1)} | ${r.failures} |`);
+  }
+  if (values['no-kills']) continue;
+  const budget = Number(values['kill-budget']);
+  console.log(`\nbug finding (seedrandom fuzzer, seed "bench", n=4 default shape, budget ${budget}):`);
+  console.log('| mutant | killed by | runs to failure | time to failure (s) | shrink (s) | shrunk actions | shrunk tape |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const m of entry.mutants) {
+    const protocol = entry.create(m.name);
+    const t0 = performance.now();
+    const found = fuzzCampaign(protocol, { seed: 'bench', start: 0, end: budget, shrink: false });
+    const t1 = performance.now();
+    if (found.failure === undefined) {
+      console.log(`| ${m.name} | SURVIVED | > ${budget} | ${((t1 - t0) / 1000).toFixed(2)} | | | |`);
+      continue;
+    }
+    const shrunk = fuzzCampaign(protocol, { seed: 'bench', start: found.runs - 1, end: found.runs });
+    const t2 = performance.now();
+    const f = shrunk.failure!;
+    console.log(`| ${m.name} | ${f.result.violation!.invariant} | ${found.runs} | ${((t1 - t0) / 1000).toFixed(2)} | ${((t2 - t1) / 1000).toFixed(2)} | ${f.result.actions.length} | ${f.scenario.tape.length} |`);
+  }
+}

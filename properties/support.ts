@@ -1,0 +1,39 @@
+/**
+ * Shared pieces of the property suites: run a protocol against generated schedules and,
+ * when an invariant breaks, print fast-check's seed and path and save the shrunk
+ * counterexample as a fixture (so the bug, once found, stays found).
+ */
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { Protocol } from '../src/core/types.ts';
+import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
+import { huntWithFastCheck } from '../src/check/hunt.ts';
+import { FIXTURE_FORMAT, writeFixture } from '../src/trace/fixture.ts';
+
+export const FIXTURE_ROOT = join(import.meta.dirname, '..', 'fixtures');
+
+/** Run `numRuns` fast-check scenarios; throw a readable error (and write a fixture) on failure. */
+/** Fixtures are written only for the correct protocol: a mutant failing is the expected outcome. */
+export function expectSurvives<S, M>(protocol: Protocol<S, M>, options: { seed: number; numRuns: number; shape?: ScenarioShape }): void {
+  const failure = huntWithFastCheck(protocol, { ...options, shape: options.shape ?? DEFAULT_SHAPE });
+  if (failure === undefined) return;
+  const v = failure.result.violation!;
+  const actions = failure.result.actions;
+  const hash = createHash('sha256').update(JSON.stringify(actions)).digest('hex').slice(0, 8);
+  const path = join(FIXTURE_ROOT, protocol.name, `found-${hash}.json`);
+  if (protocol.mutant === undefined) writeFixture(path, {
+    format: FIXTURE_FORMAT,
+    protocol: protocol.name,
+    mutant: protocol.mutant ?? null,
+    config: failure.scenario.cfg,
+    expect: { outcome: 'violates', invariant: v.invariant },
+    story: `found by the property suite: ${v.detail}`,
+    found: { by: 'fast-check', seed: failure.seed!, path: failure.path!, tape: failure.scenario.tape },
+    actions,
+  });
+  throw new Error(
+    `${protocol.name}${protocol.mutant ? `/${protocol.mutant}` : ''}: ${v.invariant} broken at step ${v.step}: ${v.detail}\n` +
+      `  fast-check seed ${failure.seed}, path ${failure.path} (npm run cli -- replay --seed ${failure.seed} --path ${failure.path})\n` +
+      `  shrunk counterexample (${actions.length} actions) saved as ${path}; explain it with: npm run cli -- explain ${path}`,
+  );
+}
