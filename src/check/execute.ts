@@ -77,7 +77,8 @@ export function tapeScheduler<S, M>(protocol: Protocol<S, M>, tape: readonly num
       }
       return { kind: 'gst' };
     }
-    if (allCorrectDecided(w) || w.stepsAfterGst >= w.cfg.gstStepBound) return undefined;
+    if (w.stepsAfterGst >= w.cfg.gstStepBound) return undefined;
+    if (protocol.decides !== false && allCorrectDecided(w)) return undefined;
     return synchronousAction(w);
   };
 }

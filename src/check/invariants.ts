@@ -88,7 +88,19 @@ export class Checker<S, M> {
 
   /** Termination: checked when the post-GST run ends (quiescent or out of step budget). */
   atEnd(w: World<S, M>, stepIndex: number): Violation | undefined {
-    if (!w.gst || allCorrectDecided(w)) return undefined;
+    if (!w.gst) return undefined;
+    for (const inv of this.protocol.finalInvariants ?? []) {
+      const correct = w.states.filter((_s, i) => !isByzantine(w.cfg, i));
+      const bad = inv.check(correct, w.cfg);
+      if (bad !== undefined) return { invariant: inv.name, step: stepIndex, detail: bad };
+    }
+    if (this.protocol.decides === false) {
+      if (w.inFlight.length > 0 || w.timers.length > 0) {
+        return { invariant: 'termination', step: stepIndex, detail: `not quiescent after ${w.stepsAfterGst} post-GST steps (bound ${w.cfg.gstStepBound})` };
+      }
+      return undefined;
+    }
+    if (allCorrectDecided(w)) return undefined;
     const missing: string[] = [];
     for (let i = 0; i < w.cfg.n; i++) {
       if (isByzantine(w.cfg, i)) continue;

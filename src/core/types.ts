@@ -112,6 +112,21 @@ export interface Protocol<S, M> {
   onEvent?(s: S, event: string): Step<S, M>;
   /** Validate a message read from a fixture; return an error text or undefined. */
   validateMessage?(m: unknown): string | undefined;
+  /**
+   * Whether correct nodes emit `decide` effects (default true). A protocol without final
+   * decisions (PoW) sets false: the post-GST phase then runs until the network is quiescent,
+   * and its liveness is checked by `finalInvariants` instead of `termination`.
+   */
+  readonly decides?: boolean;
+  /** Checked once, when a run that reached GST ends (PoW: correct nodes converge on one head). */
+  readonly finalInvariants?: readonly FinalInvariant<S>[];
+}
+
+/** A named check over the final states of a run that reached GST and went quiescent. */
+export interface FinalInvariant<S> {
+  readonly name: string;
+  readonly description: string;
+  check(states: readonly S[], cfg: ClusterConfig): string | undefined;
 }
 
 export interface FaultBudget {
