@@ -14,97 +14,101 @@ export const KIND_ORDER: readonly ActionKind[] = [
   'deliver', 'fire', 'drop', 'duplicate', 'inject', 'crash', 'restart', 'partition', 'heal', 'event',
 ];
 
-interface KindChoice<M> {
-  readonly kind: ActionKind;
-  /** Number of enabled actions of this kind (>= 1); a function, as listing injections is costly. */
-  count(): number;
-  pick(i: number): Action<M>;
-}
-
-/** The kinds with at least one enabled action, each with a lazy picker (listing injections is costly). */
-export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): KindChoice<M>[] {
-  const out: KindChoice<M>[] = [];
+/**
+ * The kinds with at least one enabled action, in KIND_ORDER. Cheap: nothing is listed here
+ * (this runs once per step; listing Byzantine messages in particular is costly).
+ */
+export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): ActionKind[] {
+  const out: ActionKind[] = [];
   const { cfg, used } = w;
-
-  const deliverableList = w.partition === null && !w.crashed.includes(true) ? w.inFlight : w.inFlight.filter((e) => deliverable(w, e));
-  if (deliverableList.length > 0) {
-    out.push({ kind: 'deliver', count: () => deliverableList.length, pick: (i) => ({ kind: 'deliver', id: deliverableList[i]!.id }) });
-  }
-  const timers = w.crashed.includes(true) ? w.timers.filter((t) => !w.crashed[t.node]) : w.timers;
-  if (timers.length > 0) {
-    out.push({ kind: 'fire', count: () => timers.length, pick: (i) => ({ kind: 'fire', node: timers[i]!.node, timer: timers[i]!.timer }) });
-  }
+  const whole = w.partition === null && !w.crashed.includes(true);
+  if (whole ? w.inFlight.length > 0 : w.inFlight.some((e) => deliverable(w, e))) out.push('deliver');
+  if (w.crashed.includes(true) ? w.timers.some((t) => !w.crashed[t.node]) : w.timers.length > 0) out.push('fire');
   if (w.gst) return out;
-
-  const droppable: readonly Envelope<M>[] = used.drops < cfg.faults.drops
-    ? w.inFlight
-    : cfg.byzantine.length > 0 ? w.inFlight.filter((e) => isByzantine(cfg, e.from)) : [];
-  if (droppable.length > 0) {
-    out.push({ kind: 'drop', count: () => droppable.length, pick: (i) => ({ kind: 'drop', id: droppable[i]!.id }) });
+  if (used.drops < cfg.faults.drops ? w.inFlight.length > 0 : cfg.byzantine.length > 0 && w.inFlight.some((e) => isByzantine(cfg, e.from))) {
+    out.push('drop');
   }
-  if (used.duplicates < cfg.faults.duplicates && w.inFlight.length > 0) {
-    out.push({ kind: 'duplicate', count: () => w.inFlight.length, pick: (i) => ({ kind: 'duplicate', id: w.inFlight[i]!.id }) });
-  }
-  if (used.injections < cfg.faults.injections && cfg.byzantine.length > 0 && protocol.byzantineMessages) {
-    const recipients = cfg.n - 1;
-    let candidates: readonly M[][] | null = null;
-    const list = (): readonly M[][] => {
-      candidates ??= cfg.byzantine.map((self) =>
-        [...protocol.byzantineMessages!({ cfg, self, states: w.states, seen: w.inFlight.map((e) => e.msg) })]);
-      return candidates;
-    };
-    // Listing is only done if this kind is picked: a protocol must offer at least one message.
-    out.push({
-        kind: 'inject',
-        count: () => {
-          const total = list().reduce((a, c) => a + c.length * recipients, 0);
-          if (total === 0) throw new Error(`${protocol.name}: byzantineMessages offered nothing to inject`);
-          return total;
-        },
-        pick: (i) => {
-          let rest = i;
-          for (let b = 0; b < cfg.byzantine.length; b++) {
-            const msgs = list()[b]!;
-            const here = msgs.length * recipients;
-            if (rest < here) {
-              const from = cfg.byzantine[b]!;
-              const r = rest % recipients;
-              const to = r >= from ? r + 1 : r;
-              return { kind: 'inject', from, to, msg: msgs[Math.floor(rest / recipients)]! };
-            }
-            rest -= here;
-          }
-          throw new Error('inject index out of range');
-        },
-    });
-  }
-  if (used.crashes < cfg.faults.crashes) {
-    const up: NodeId[] = [];
-    for (let i = 0; i < cfg.n; i++) if (!w.crashed[i]) up.push(i);
-    if (up.length > 0) out.push({ kind: 'crash', count: () => up.length, pick: (i) => ({ kind: 'crash', node: up[i]! }) });
-  }
-  const down: NodeId[] = [];
-  for (let i = 0; i < cfg.n; i++) if (w.crashed[i]) down.push(i);
-  if (down.length > 0) out.push({ kind: 'restart', count: () => down.length, pick: (i) => ({ kind: 'restart', node: down[i]! }) });
-  if (w.partition === null && used.partitions < cfg.faults.partitions && cfg.n > 1) {
-    // Two-sided splits with node 0 on side 0: masks 1 .. 2^(n-1)-1 over nodes 1..n-1.
-    const count = Math.min(2 ** (cfg.n - 1) - 1, 0x7fffffff);
-    out.push({
-      kind: 'partition',
-      count: () => count,
-      pick: (i) => ({ kind: 'partition', groups: Array.from({ length: cfg.n }, (_, node) => (node === 0 ? 0 : ((i + 1) >> (node - 1)) & 1)) }),
-    });
-  }
-  if (w.partition !== null) out.push({ kind: 'heal', count: () => 1, pick: () => ({ kind: 'heal' }) });
-  if (protocol.events) {
-    const evs: { node: NodeId; event: string }[] = [];
+  if (used.duplicates < cfg.faults.duplicates && w.inFlight.length > 0) out.push('duplicate');
+  // A protocol must offer at least one message to a Byzantine node whenever asked.
+  if (used.injections < cfg.faults.injections && cfg.byzantine.length > 0 && protocol.byzantineMessages) out.push('inject');
+  if (used.crashes < cfg.faults.crashes && w.crashed.includes(false)) out.push('crash');
+  if (w.crashed.includes(true)) out.push('restart');
+  if (w.partition === null && used.partitions < cfg.faults.partitions && cfg.n > 1) out.push('partition');
+  if (w.partition !== null) out.push('heal');
+  if (protocol.events && protocol.onEvent) {
     for (let node = 0; node < cfg.n; node++) {
-      if (w.crashed[node]) continue;
-      for (const event of protocol.events(w.states[node]!, cfg)) evs.push({ node, event });
+      if (!w.crashed[node] && protocol.events(w.states[node]!, cfg).length > 0) {
+        out.push('event');
+        break;
+      }
     }
-    if (evs.length > 0) out.push({ kind: 'event', count: () => evs.length, pick: (i) => ({ kind: 'event', ...evs[i]! }) });
   }
   return out;
+}
+
+/** The i-th enabled action of one kind (i taken modulo the number of such actions). */
+export function pickOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKind, i: number): Action<M> {
+  const { cfg } = w;
+  switch (kind) {
+    case 'deliver': {
+      const list = w.partition === null && !w.crashed.includes(true) ? w.inFlight : w.inFlight.filter((e) => deliverable(w, e));
+      return { kind: 'deliver', id: list[i % list.length]!.id };
+    }
+    case 'fire': {
+      const list = w.crashed.includes(true) ? w.timers.filter((t) => !w.crashed[t.node]) : w.timers;
+      const t = list[i % list.length]!;
+      return { kind: 'fire', node: t.node, timer: t.timer };
+    }
+    case 'drop': {
+      const list: readonly Envelope<M>[] = w.used.drops < cfg.faults.drops ? w.inFlight : w.inFlight.filter((e) => isByzantine(cfg, e.from));
+      return { kind: 'drop', id: list[i % list.length]!.id };
+    }
+    case 'duplicate':
+      return { kind: 'duplicate', id: w.inFlight[i % w.inFlight.length]!.id };
+    case 'inject': {
+      // Index over (Byzantine node, recipient, message), recipients skipping the sender itself.
+      const recipients = cfg.n - 1;
+      const lists = cfg.byzantine.map((self) => protocol.byzantineMessages!({ cfg, self, states: w.states, seen: w.inFlight.map((e) => e.msg) }));
+      const total = lists.reduce((a, l) => a + l.length * recipients, 0);
+      if (total === 0) throw new Error(`${protocol.name}: byzantineMessages offered nothing to inject`);
+      let rest = i % total;
+      for (let b = 0; b < lists.length; b++) {
+        const msgs = lists[b]!;
+        const here = msgs.length * recipients;
+        if (rest < here) {
+          const from = cfg.byzantine[b]!;
+          const r = rest % recipients;
+          return { kind: 'inject', from, to: r >= from ? r + 1 : r, msg: msgs[Math.floor(rest / recipients)]! };
+        }
+        rest -= here;
+      }
+      throw new Error('unreachable: inject index out of range');
+    }
+    case 'crash':
+    case 'restart': {
+      const nodes: NodeId[] = [];
+      for (let node = 0; node < cfg.n; node++) if (w.crashed[node] === (kind === 'restart')) nodes.push(node);
+      return { kind, node: nodes[i % nodes.length]! };
+    }
+    case 'partition': {
+      // Two-sided splits with node 0 on side 0: masks 1 .. 2^(n-1)-1 over nodes 1..n-1.
+      const mask = (i % Math.min(2 ** (cfg.n - 1) - 1, 0x7fffffff)) + 1;
+      return { kind: 'partition', groups: Array.from({ length: cfg.n }, (_, node) => (node === 0 ? 0 : (mask >> (node - 1)) & 1)) };
+    }
+    case 'heal':
+      return { kind: 'heal' };
+    case 'event': {
+      const evs: { node: NodeId; event: string }[] = [];
+      for (let node = 0; node < cfg.n; node++) {
+        if (w.crashed[node]) continue;
+        for (const event of protocol.events!(w.states[node]!, cfg)) evs.push({ node, event });
+      }
+      const e = evs[i % evs.length]!;
+      return { kind: 'event', node: e.node, event: e.event };
+    }
+    case 'gst':
+      return { kind: 'gst' };
+  }
 }
 
 /**
@@ -115,8 +119,7 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ki
 export function decodeChoice<S, M>(protocol: Protocol<S, M>, w: World<S, M>, x: number): Action<M> | undefined {
   const kinds = enabledKinds(protocol, w);
   if (kinds.length === 0) return undefined;
-  const k = kinds[x % kinds.length]!;
-  return k.pick(Math.floor(x / kinds.length) % k.count());
+  return pickOfKind(protocol, w, kinds[x % kinds.length]!, Math.floor(x / kinds.length));
 }
 
 /**

@@ -163,16 +163,24 @@ function send<S, M>(w: World<S, M>, sc: Scratch<S, M>, from: NodeId, to: NodeId,
 }
 
 function finish<S, M>(w: World<S, M>, sc: Scratch<S, M>, patch: Partial<World<S, M>>): { world: World<S, M>; record: StepRecord<S, M> } {
+  // Every field spelled out (no spread): one object shape for every World, which V8 builds
+  // quickly; this function runs once per step.
   const world: World<S, M> = {
-    ...w,
-    ...patch,
+    cfg: w.cfg,
     states: sc.states ?? w.states,
     inFlight: sc.inFlight ?? patch.inFlight ?? w.inFlight,
+    lost: patch.lost ?? w.lost,
+    byzantineDelivered: patch.byzantineDelivered ?? w.byzantineDelivered,
+    relayed: patch.relayed ?? w.relayed,
     timers: sc.timers ?? patch.timers ?? w.timers,
-    decisions: sc.decisions ?? w.decisions,
+    crashed: patch.crashed ?? w.crashed,
+    partition: patch.partition !== undefined ? patch.partition : w.partition,
+    used: patch.used ?? w.used,
     nextId: sc.nextId,
+    gst: patch.gst ?? w.gst,
     steps: w.steps + 1,
     stepsAfterGst: w.gst ? w.stepsAfterGst + 1 : (patch.gst ? 0 : w.stepsAfterGst),
+    decisions: sc.decisions ?? w.decisions,
   };
   return { world, record: { transitions: sc.transitions, sent: sc.sent, decided: sc.decided } };
 }

@@ -35,7 +35,7 @@ function byzantineMessages(ctx: ByzantineContext<TendermintState, TendermintMess
     for (const s of here) {
       if (s.lockedValue !== null) values.add(s.lockedValue);
       if (s.validValue !== null) values.add(s.validValue);
-      for (const [key, log] of s.log) if (key.startsWith(`${h}/`)) for (const p of log.proposals) values.add(p.value);
+      for (const log of s.rounds) for (const p of log?.proposals ?? []) values.add(p.value);
     }
     for (let r = lo; r <= hi; r++) {
       values.add(freshValue(h, r, self));

@@ -4,7 +4,7 @@ import type { TendermintMessage } from './messages.ts';
 import { valueId } from './messages.ts';
 import { type TendermintFlags } from './mutants.ts';
 import { type Out, RULES, onTimeoutPrecommit, onTimeoutPrevote, onTimeoutPropose, prevoteOnNewProposal, proposer, startRound } from './rules.ts';
-import { EMPTY_ROUND, type RoundLog, type TendermintState, roundKey } from './state.ts';
+import { MAX_ROUNDS_AHEAD, type RoundLog, type TendermintState, withRound } from './state.ts';
 
 type TStep = Step<TendermintState, TendermintMessage>;
 
@@ -30,8 +30,8 @@ export function init(self: NodeId, cfg: ClusterConfig, flags: TendermintFlags): 
     lockedRound: -1,
     validValue: null,
     validRound: -1,
-    log: new Map(),
-    fired: new Set(),
+    rounds: [],
+    future: new Map(),
   };
   const effects: Effect<TendermintMessage>[] = [];
   const started = startRound(s, 0, effects);
@@ -54,16 +54,6 @@ function progress(s: TendermintState, effects: Effect<TendermintMessage>[]): TSt
   throw new Error(`tendermint node ${s.self}: more than ${MAX_RULE_FIRINGS} rule firings for one input`);
 }
 
-function withRound(s: TendermintState, height: number, round: number, update: (r: RoundLog) => RoundLog): TendermintState {
-  const key = roundKey(height, round);
-  const before = s.log.get(key) ?? EMPTY_ROUND;
-  const after = update(before);
-  if (after === before) return s;
-  const log = new Map(s.log);
-  log.set(key, after);
-  return { ...s, log };
-}
-
 function addSender(r: RoundLog, from: NodeId): readonly NodeId[] {
   return r.senders.includes(from) ? r.senders : [...r.senders, from];
 }
@@ -71,6 +61,8 @@ function addSender(r: RoundLog, from: NodeId): readonly NodeId[] {
 /** Record a received message in the log. Messages of decided heights are ignored (L53 emptied that log). */
 function receive(s: TendermintState, from: NodeId, m: TendermintMessage): TendermintState {
   if (m.height < s.height) return s;
+  // Bounded log: a later height starts at round 0, so its rounds are measured from 0.
+  if (m.round > (m.height === s.height ? s.round : 0) + MAX_ROUNDS_AHEAD) return s;
   return withRound(s, m.height, m.round, (r) => {
     switch (m.type) {
       case 'proposal': {

@@ -8,7 +8,7 @@
 import type { Effect, Timer } from '../../core/types.ts';
 import type { TendermintMessage } from './messages.ts';
 import { freshValue, isValidValue, valueId } from './messages.ts';
-import { type TendermintState, type Vote, countSenders, countVotes, roundKey, roundLog } from './state.ts';
+import { FIRED_L34, FIRED_L36, FIRED_L47, type TendermintState, type Vote, countSenders, countVotes, logForHeight, roundLog, withRound } from './state.ts';
 
 /** "2f+1 of any kind": distinct senders, or raw messages for the mutant votes-per-message. */
 function countAny(s: TendermintState, votes: readonly Vote[]): number {
@@ -27,6 +27,10 @@ export function valid(s: TendermintState, v: string): boolean {
 
 export function timer(name: 'timeoutPropose' | 'timeoutPrevote' | 'timeoutPrecommit', height: number, round: number): Timer {
   return { name, height, round };
+}
+
+function markFired(s: TendermintState, bit: number): TendermintState {
+  return withRound(s, s.height, s.round, (r) => ({ ...r, fired: r.fired | bit }));
 }
 
 /** L11-L21 StartRound(round). */
@@ -77,11 +81,11 @@ export function ruleL28(s: TendermintState): Out | undefined {
 /** L34-L35: 2f+1 prevotes of any kind in step prevote, first time: start timeoutPrevote. */
 export function ruleL34(s: TendermintState): Out | undefined {
   if (s.step !== 'prevote') return undefined;
-  const key = `L34/${roundKey(s.height, s.round)}`;
-  if (s.fired.has(key)) return undefined;
-  if (countAny(s, roundLog(s, s.height, s.round).prevotes) < s.quorum) return undefined;
+  const log = roundLog(s, s.height, s.round);
+  if (log.fired & FIRED_L34) return undefined;
+  if (countAny(s, log.prevotes) < s.quorum) return undefined;
   return {
-    state: { ...s, fired: new Set(s.fired).add(key) },
+    state: markFired(s, FIRED_L34),
     effects: [{ kind: 'setTimer', timer: timer('timeoutPrevote', s.height, s.round) }],
   };
 }
@@ -89,12 +93,11 @@ export function ruleL34(s: TendermintState): Out | undefined {
 /** L36-L43: proposal plus 2f+1 prevotes for it, step >= prevote, first time: lock and precommit. */
 export function ruleL36(s: TendermintState): Out | undefined {
   if (s.step === 'propose') return undefined;
-  const key = `L36/${roundKey(s.height, s.round)}`;
-  if (s.fired.has(key)) return undefined;
   const log = roundLog(s, s.height, s.round);
+  if (log.fired & FIRED_L36) return undefined;
   const p = log.proposals.find((x) => valid(s, x.value) && countVotes(log.prevotes, x.id) >= s.quorum);
   if (p === undefined) return undefined;
-  let next: TendermintState = { ...s, fired: new Set(s.fired).add(key) };
+  let next: TendermintState = markFired(s, FIRED_L36);
   const effects: Effect<TendermintMessage>[] = [];
   if (s.step === 'prevote') {
     if (!s.flags.lockNotSet) next = { ...next, lockedValue: p.value, lockedRound: s.round }; // L38-L39
@@ -117,11 +120,11 @@ export function ruleL44(s: TendermintState): Out | undefined {
 
 /** L47-L48: 2f+1 precommits of any kind, first time: start timeoutPrecommit. */
 export function ruleL47(s: TendermintState): Out | undefined {
-  const key = `L47/${roundKey(s.height, s.round)}`;
-  if (s.fired.has(key)) return undefined;
-  if (countAny(s, roundLog(s, s.height, s.round).precommits) < s.quorum) return undefined;
+  const log = roundLog(s, s.height, s.round);
+  if (log.fired & FIRED_L47) return undefined;
+  if (countAny(s, log.precommits) < s.quorum) return undefined;
   return {
-    state: { ...s, fired: new Set(s.fired).add(key) },
+    state: markFired(s, FIRED_L47),
     effects: [{ kind: 'setTimer', timer: timer('timeoutPrecommit', s.height, s.round) }],
   };
 }
@@ -129,18 +132,13 @@ export function ruleL47(s: TendermintState): Out | undefined {
 /** L49-L54: a proposal of any round r with 2f+1 precommits for it: decide, next height, StartRound(0). */
 export function ruleL49(s: TendermintState): Out | undefined {
   if (s.decisions[s.height] !== undefined) return undefined;
-  const prefix = `${s.height}/`;
-  for (const [key, log] of s.log) {
-    if (!key.startsWith(prefix)) continue;
+  for (const log of s.rounds) {
+    if (log === undefined) continue;
     const p = log.proposals.find((x) => countVotes(log.precommits, x.id) >= s.quorum);
     if (p === undefined || !valid(s, p.value)) continue; // L50
     const effects: Effect<TendermintMessage>[] = [{ kind: 'decide', height: s.height, value: p.value }]; // L51
     const height = s.height + 1; // L52
     // L53: reset locks and valid value; forget the log of the decided height (keep future heights).
-    const log2 = new Map<string, typeof log>();
-    for (const [k, l] of s.log) if (Number(k.slice(0, k.indexOf('/'))) >= height) log2.set(k, l);
-    const fired = new Set<string>();
-    for (const f of s.fired) if (Number(f.split('/')[1]) >= height) fired.add(f);
     const reset: TendermintState = {
       ...s,
       decisions: [...s.decisions, p.value],
@@ -149,8 +147,7 @@ export function ruleL49(s: TendermintState): Out | undefined {
       lockedRound: -1,
       validValue: null,
       validRound: -1,
-      log: log2,
-      fired,
+      ...logForHeight(s, height),
     };
     return { state: startRound(reset, 0, effects), effects }; // L54
   }
@@ -160,11 +157,9 @@ export function ruleL49(s: TendermintState): Out | undefined {
 /** L55-L56: f+1 distinct senders in a higher round of this height: skip to that round. */
 export function ruleL55(s: TendermintState): Out | undefined {
   let best = -1;
-  const prefix = `${s.height}/`;
-  for (const [key, log] of s.log) {
-    if (!key.startsWith(prefix) || log.senders.length < s.weakQuorum) continue;
-    const r = Number(key.slice(prefix.length));
-    if (r > s.round && r > best) best = r;
+  for (let r = s.round + 1; r < s.rounds.length; r++) {
+    const log = s.rounds[r];
+    if (log !== undefined && log.senders.length >= s.weakQuorum) best = r;
   }
   if (best < 0) return undefined;
   const effects: Effect<TendermintMessage>[] = [];

@@ -28,7 +28,20 @@ export interface RoundLog {
   readonly precommits: readonly Vote[];
   /** Distinct senders of any message in this round (L55). */
   readonly senders: readonly NodeId[];
+  /** "for the first time" guards of L34, L36, L47 for this round (bits FIRED_L34 | FIRED_L36 | FIRED_L47). */
+  readonly fired: number;
 }
+
+export const FIRED_L34 = 1;
+export const FIRED_L36 = 2;
+export const FIRED_L47 = 4;
+
+/**
+ * A bound on how far ahead of its own round a node records messages (TigerBeetle style:
+ * a limit on every queue). Only a Byzantine node sends such rounds; ignoring them can
+ * delay a round skip (L55), never break safety.
+ */
+export const MAX_ROUNDS_AHEAD = 64;
 
 /** The state of process p in Algorithm 1 (L1-L9) plus its message log. */
 export interface TendermintState {
@@ -48,20 +61,54 @@ export interface TendermintState {
   readonly lockedRound: number;
   readonly validValue: string | null;
   readonly validRound: number;
-  /** Message log keyed by `${height}/${round}`; only the current and future heights are kept (L53). */
-  readonly log: ReadonlyMap<string, RoundLog>;
-  /** "for the first time" guards of L34, L36, L47, keyed `${rule}/${height}/${round}`. */
-  readonly fired: ReadonlySet<string>;
+  /** The message log of the current height, indexed by round (L53 empties it at a new height). */
+  readonly rounds: readonly (RoundLog | undefined)[];
+  /** Messages that arrived early, for later heights, keyed `${height}/${round}`. */
+  readonly future: ReadonlyMap<string, RoundLog>;
 }
 
-export const EMPTY_ROUND: RoundLog = { proposals: [], prevotes: [], precommits: [], senders: [] };
+export const EMPTY_ROUND: RoundLog = { proposals: [], prevotes: [], precommits: [], senders: [], fired: 0 };
 
 export function roundKey(height: number, round: number): string {
   return `${height}/${round}`;
 }
 
 export function roundLog(s: TendermintState, height: number, round: number): RoundLog {
-  return s.log.get(roundKey(height, round)) ?? EMPTY_ROUND;
+  if (height === s.height) return s.rounds[round] ?? EMPTY_ROUND;
+  if (height < s.height) return EMPTY_ROUND;
+  return s.future.get(roundKey(height, round)) ?? EMPTY_ROUND;
+}
+
+/** The state with the log of (height, round) replaced; height must be current or future. */
+export function withRound(s: TendermintState, height: number, round: number, update: (r: RoundLog) => RoundLog): TendermintState {
+  const before = roundLog(s, height, round);
+  const after = update(before);
+  if (after === before) return s;
+  if (height === s.height) {
+    const rounds = s.rounds.slice();
+    while (rounds.length < round) rounds.push(undefined);
+    rounds[round] = after;
+    return { ...s, rounds };
+  }
+  const future = new Map(s.future);
+  future.set(roundKey(height, round), after);
+  return { ...s, future };
+}
+
+/** Move to a new height: its early messages become the log, older ones are forgotten (L53). */
+export function logForHeight(s: TendermintState, height: number): Pick<TendermintState, 'rounds' | 'future'> {
+  const rounds: (RoundLog | undefined)[] = [];
+  const future = new Map<string, RoundLog>();
+  for (const [key, log] of s.future) {
+    const slash = key.indexOf('/');
+    const h = Number(key.slice(0, slash));
+    const r = Number(key.slice(slash + 1));
+    if (h === height) {
+      while (rounds.length < r) rounds.push(undefined);
+      rounds[r] = log;
+    } else if (h > height) future.set(key, log);
+  }
+  return { rounds, future };
 }
 
 /**
