@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { fuzzCampaign, huntWithFastCheck } from '../src/check/hunt.ts';
 import { runTape } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
@@ -67,5 +68,45 @@ describe('every tendermint mutant is killed within its budget', () => {
     const failure = huntWithFastCheck(tendermint('prevote-any-step'), { seed: 4, numRuns: 200 });
     expect(failure?.result.violation?.invariant).toBe('no-equivocation');
     expect(failure!.result.actions.length).toBeLessThan(20);
+  });
+});
+
+describe('tendermint against Twins (Bano et al. 2020)', () => {
+  const twinsShape = { ...DEFAULT_SHAPE, twins: true, maxFaults: { ...DEFAULT_SHAPE.maxFaults, partitions: 2 } };
+
+  it('survives f twinned identities: two honest instances with one key, split by partitions', () => {
+    expectSurvives(tendermint(), { seed: 5, numRuns: 800, shape: twinsShape });
+  });
+
+  it('twins equivocate without any injection: a lock-ignoring mutant is caught', () => {
+    const out = fuzzCampaign(tendermint('lock-ignored'), {
+      seed: 'twins',
+      start: 0,
+      end: 2000,
+      shrink: false,
+      shape: { ...twinsShape, maxFaults: { ...twinsShape.maxFaults, injections: 0 } },
+    });
+    expect(out.failure?.result.violation?.invariant).toBe('prevote-respects-lock');
+  });
+
+  it('a twin pair really does send two different votes in one round', () => {
+    let equivocations = 0;
+    for (let i = 0; i < 300 && equivocations === 0; i++) {
+      const sc = fuzzScenario('twins-evidence', i, { ...twinsShape, maxFaults: { ...twinsShape.maxFaults, injections: 0 } });
+      if (sc.cfg.twins.length === 0) continue;
+      const seen = new Map<string, string>();
+      runTape(tendermint(), sc.cfg, sc.tape, {
+        observe: (_i, _a, _w, rec) => {
+          for (const e of rec.sent) {
+            if (!sc.cfg.twins.includes(e.from) || e.msg.type === 'proposal') continue;
+            const slot = `${e.msg.type}/${e.from}/${e.msg.height}/${e.msg.round}`;
+            const prior = seen.get(slot);
+            if (prior !== undefined && prior !== String(e.msg.id)) equivocations++;
+            seen.set(slot, String(e.msg.id));
+          }
+        },
+      });
+    }
+    expect(equivocations).toBeGreaterThan(0);
   });
 });

@@ -22,6 +22,8 @@ export interface ScenarioShape {
   readonly maxFaults: Partial<FaultBudget>;
   /** Allow Byzantine nodes (up to f of them, at any position). */
   readonly byzantine: boolean;
+  /** Let Byzantine nodes run as Twins (two honest instances of one identity) instead of injecting. */
+  readonly twins?: boolean;
   readonly maxHeights: number;
   readonly maxTape: number;
 }
@@ -50,6 +52,7 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
       n: fc.constantFrom(...shape.sizes),
       heights: fc.integer({ min: 1, max: shape.maxHeights }),
       byzantineSeed: fc.array(fc.nat(), { maxLength: shape.byzantine ? 8 : 0 }),
+      twins: fc.boolean(),
       drops: budget('drops'),
       duplicates: budget('duplicates'),
       crashes: budget('crashes'),
@@ -68,6 +71,7 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
       return clusterConfig(r.n, {
         heights: r.heights,
         byzantine,
+        twins: shape.twins && r.twins ? byzantine : [],
         faults: {
           drops: r.drops,
           duplicates: r.duplicates,

@@ -33,10 +33,10 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ac
   if (used.injections < cfg.faults.injections && cfg.byzantine.length > 0 && protocol.byzantineMessages) out.push('inject');
   if (used.crashes < cfg.faults.crashes && w.crashed.includes(false)) out.push('crash');
   if (w.crashed.includes(true)) out.push('restart');
-  if (w.partition === null && used.partitions < cfg.faults.partitions && cfg.n > 1) out.push('partition');
+  if (w.partition === null && used.partitions < cfg.faults.partitions) out.push('partition');
   if (w.partition !== null) out.push('heal');
   if (protocol.events && protocol.onEvent) {
-    for (let node = 0; node < cfg.n; node++) {
+    for (let node = 0; node < w.states.length; node++) {
       if (!w.crashed[node] && protocol.events(w.states[node]!, cfg).length > 0) {
         out.push('event');
         break;
@@ -87,19 +87,21 @@ export function pickOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind:
     case 'crash':
     case 'restart': {
       const nodes: NodeId[] = [];
-      for (let node = 0; node < cfg.n; node++) if (w.crashed[node] === (kind === 'restart')) nodes.push(node);
+      for (let node = 0; node < w.crashed.length; node++) if (w.crashed[node] === (kind === 'restart')) nodes.push(node);
       return { kind, node: nodes[i % nodes.length]! };
     }
     case 'partition': {
-      // Two-sided splits with node 0 on side 0: masks 1 .. 2^(n-1)-1 over nodes 1..n-1.
-      const mask = (i % Math.min(2 ** (cfg.n - 1) - 1, 0x7fffffff)) + 1;
-      return { kind: 'partition', groups: Array.from({ length: cfg.n }, (_, node) => (node === 0 ? 0 : (mask >> (node - 1)) & 1)) };
+      // Two-sided splits of the instances (nodes, then twins) with node 0 on side 0:
+      // masks 1 .. 2^(k-1)-1 over instances 1..k-1.
+      const k = w.crashed.length;
+      const mask = (i % Math.min(2 ** (k - 1) - 1, 0x7fffffff)) + 1;
+      return { kind: 'partition', groups: Array.from({ length: k }, (_, node) => (node === 0 ? 0 : Math.floor(mask / 2 ** (node - 1)) % 2)) };
     }
     case 'heal':
       return { kind: 'heal' };
     case 'event': {
       const evs: { node: NodeId; event: string }[] = [];
-      for (let node = 0; node < cfg.n; node++) {
+      for (let node = 0; node < w.states.length; node++) {
         if (w.crashed[node]) continue;
         for (const event of protocol.events!(w.states[node]!, cfg)) evs.push({ node, event });
       }

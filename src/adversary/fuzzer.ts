@@ -30,7 +30,10 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
     partitions: budget('partitions'),
     injections: byzantine.length > 0 ? budget('injections') : 0,
   };
-  const cfg: ClusterConfig = clusterConfig(n, { heights: int(1, shape.maxHeights), byzantine, faults });
+  const heights = int(1, shape.maxHeights);
+  // Drawn last, so that shapes without twins generate exactly the scenarios they always did.
+  const twins = shape.twins && byzantine.length > 0 && int(0, 1) === 1 ? byzantine : [];
+  const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults });
   const length = int(0, shape.maxTape);
   const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
   return { cfg, tape };

@@ -14,6 +14,7 @@ export function clusterConfig(
     n,
     f,
     byzantine: options.byzantine ?? [],
+    twins: options.twins ?? [],
     heights: options.heights ?? 1,
     faults: { ...NO_FAULTS, ...options.faults },
     gstStepBound: options.gstStepBound ?? defaultGstStepBound(n, options.heights ?? 1),
@@ -72,6 +73,12 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
   if (byz.length > f) {
     throw new UserError(`${where}.byzantine: ${byz.length} Byzantine nodes exceed f=${f}`);
   }
+  const tw = r['twins'] ?? [];
+  if (!Array.isArray(tw) || !tw.every(isNat)) throw new UserError(`${where}.twins: expected a list of node ids, got ${JSON.stringify(tw)}`);
+  if (new Set(tw).size !== tw.length) throw new UserError(`${where}.twins: duplicate ids in ${JSON.stringify(tw)}`);
+  for (const t of tw) {
+    if (!byz.includes(t)) throw new UserError(`${where}.twins: node ${t} has a twin but is not Byzantine (twins must be listed in byzantine)`);
+  }
   const fr = r['faults'];
   if (typeof fr !== 'object' || fr === null || Array.isArray(fr)) {
     throw new UserError(`${where}.faults: expected an object, got ${JSON.stringify(fr)}`);
@@ -91,5 +98,5 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
   if (faults.injections > 0 && byz.length === 0) {
     throw new UserError(`${where}.faults.injections: ${faults.injections} injections need at least one Byzantine node`);
   }
-  return { n, f, byzantine: [...byz].sort((a, b) => a - b), heights, faults, gstStepBound };
+  return { n, f, byzantine: [...byz].sort((a, b) => a - b), twins: [...tw], heights, faults, gstStepBound };
 }

@@ -143,6 +143,12 @@ export interface ClusterConfig {
   readonly f: number;
   /** Nodes the adversary controls. At most f unless a test says otherwise. */
   readonly byzantine: readonly NodeId[];
+  /**
+   * Twins (Bano et al., "Twins: BFT Systems Made Robust", 2020): Byzantine identities that
+   * run as two honest instances with the same keys. Instance n+k is the twin of twins[k];
+   * partitions decide which instance talks to whom, so the pair equivocates naturally.
+   */
+  readonly twins: readonly NodeId[];
   /** How many decisions (heights) each correct node must reach after GST. */
   readonly heights: number;
   readonly faults: FaultBudget;

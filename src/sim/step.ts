@@ -1,7 +1,7 @@
 import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Timer, Transition, TransitionInput } from '../core/types.ts';
 import { NO_FAULTS } from '../core/config.ts';
 import type { Action } from './actions.ts';
-import { type Envelope, type PendingTimer, type World, deliverable, isByzantine, sameTimer } from './world.ts';
+import { type Envelope, type PendingTimer, type World, deliverable, identityOf, instanceCount, isByzantine, sameTimer } from './world.ts';
 
 /** An action that is not enabled in this world. Never silently ignored. */
 export class ActionError extends Error {
@@ -40,26 +40,26 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     byzantineDelivered: [],
     relayed: new Set(),
     timers: [],
-    crashed: Array.from({ length: cfg.n }, () => false),
+    crashed: Array.from({ length: instanceCount(cfg) }, () => false),
     partition: null,
     used: NO_FAULTS,
     nextId: 0,
     gst: false,
     steps: 0,
     stepsAfterGst: 0,
-    decisions: Array.from({ length: cfg.n }, () => []),
+    decisions: Array.from({ length: instanceCount(cfg) }, () => []),
   };
   const sc = scratch(empty);
   sc.states = [];
   const inits: Step<S, M>[] = [];
-  for (let i = 0; i < cfg.n; i++) {
-    const st = protocol.init(i, cfg);
+  for (let i = 0; i < instanceCount(cfg); i++) {
+    const st = protocol.init(identityOf(cfg, i), cfg);
     inits.push(st);
     sc.states.push(st.state);
   }
   // init's "before" is its own result: there is no state before a node exists.
   // Effects are applied after every node exists, so that a message to self finds its state.
-  for (let i = 0; i < cfg.n; i++) {
+  for (let i = 0; i < instanceCount(cfg); i++) {
     const st = inits[i]!;
     runNode(protocol, empty, sc, i, { kind: 'init' }, st);
   }
@@ -111,9 +111,9 @@ function runNode<S, M>(
     }
     const m = local[i]!;
     const inner = statesOf(w, sc)[node]!;
-    const next = protocol.onMessage(inner, node, m);
+    const next = protocol.onMessage(inner, identityOf(w.cfg, node), m);
     statesOf(w, sc)[node] = next.state;
-    sc.transitions.push({ node, input: { kind: 'message', from: node, msg: m }, before: inner, after: next.state, effects: next.effects });
+    sc.transitions.push({ node, input: { kind: 'message', from: identityOf(w.cfg, node), msg: m }, before: inner, after: next.state, effects: next.effects });
     for (const more of applyEffects(protocol, w, sc, node, next.effects)) local.push(more);
   }
 }
@@ -124,16 +124,22 @@ const MAX_LOCAL_CHAIN = 10_000;
 /** Apply effects; return the messages the node sent to itself (the caller delivers them). */
 function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
   const local: M[] = [];
+  const self = identityOf(w.cfg, node);
+  const instances = instanceCount(w.cfg);
   for (const e of effects) {
     switch (e.kind) {
       case 'send':
-        if (e.to === node) local.push(e.msg);
-        else send(w, sc, node, e.to, e.msg);
+        // To an identity: every instance of it (a twin's pair gets one copy each), never to oneself by wire.
+        if (e.to === self) local.push(e.msg);
+        else {
+          send(w, sc, node, e.to, e.msg);
+          for (let k = 0; k < w.cfg.twins.length; k++) if (w.cfg.twins[k] === e.to) send(w, sc, node, w.cfg.n + k, e.msg);
+        }
         break;
       case 'broadcast':
-        for (let to = 0; to < w.cfg.n; to++) {
+        for (let to = 0; to < instances; to++) {
           if (to === node) local.push(e.msg);
-          else send(w, sc, node, to, e.msg);
+          else if (identityOf(w.cfg, to) !== self) send(w, sc, node, to, e.msg);
         }
         break;
       case 'setTimer': {
@@ -156,8 +162,9 @@ function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratc
   return local;
 }
 
-function send<S, M>(w: World<S, M>, sc: Scratch<S, M>, from: NodeId, to: NodeId, msg: M): void {
-  const env: Envelope<M> = { id: sc.nextId++, from, to, msg };
+/** Put a message from instance `src` to instance `to` on the wire. */
+function send<S, M>(w: World<S, M>, sc: Scratch<S, M>, src: number, to: number, msg: M): void {
+  const env: Envelope<M> = { id: sc.nextId++, from: identityOf(w.cfg, src), src, to, msg };
   inFlightOf(w, sc).push(env);
   sc.sent.push(env);
 }
@@ -207,7 +214,10 @@ function useBudget(w: World<unknown, unknown>, kind: keyof FaultBudget): FaultBu
 }
 
 function requireNode(w: World<unknown, unknown>, node: NodeId): void {
-  if (!Number.isInteger(node) || node < 0 || node >= w.cfg.n) throw new ActionError(`no node ${node} (n=${w.cfg.n})`);
+  const count = instanceCount(w.cfg);
+  if (!Number.isInteger(node) || node < 0 || node >= count) {
+    throw new ActionError(`no node ${node} (n=${w.cfg.n}${w.cfg.twins.length ? `, plus ${w.cfg.twins.length} twin instance(s)` : ''})`);
+  }
 }
 
 function requireBeforeGst(w: World<unknown, unknown>, kind: string): void {
@@ -238,7 +248,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
           if (!relayed.has(key)) {
             relayed = new Set(relayed).add(key);
             for (let to = 0; to < w.cfg.n; to++) {
-              if (to !== env.to && !isByzantine(w.cfg, to)) send(w, sc, env.from, to, env.msg);
+              if (to !== env.to && !isByzantine(w.cfg, to)) send(w, sc, env.src, to, env.msg);
             }
           }
         }
@@ -263,7 +273,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       if (i < 0) throw new ActionError(`duplicate: no message ${action.id} in flight`);
       const used = useBudget(w, 'duplicates');
       const env = w.inFlight[i]!;
-      send(w, sc, env.from, env.to, env.msg);
+      send(w, sc, env.src, env.to, env.msg);
       return finish(w, sc, { used });
     }
     case 'fire': {
@@ -308,8 +318,8 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
     case 'partition': {
       requireBeforeGst(w, 'partition');
       if (w.partition !== null) throw new ActionError('partition: the network is already partitioned; heal first');
-      if (action.groups.length !== w.cfg.n || !action.groups.every((g) => Number.isInteger(g) && g >= 0)) {
-        throw new ActionError(`partition: groups must give a side to each of the ${w.cfg.n} nodes, got ${JSON.stringify(action.groups)}`);
+      if (action.groups.length !== instanceCount(w.cfg) || !action.groups.every((g) => Number.isInteger(g) && g >= 0)) {
+        throw new ActionError(`partition: groups must give a side to each of the ${instanceCount(w.cfg)} node instances, got ${JSON.stringify(action.groups)}`);
       }
       const used = useBudget(w, 'partitions');
       return finish(w, sc, { used, partition: action.groups.slice() });
@@ -333,7 +343,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       requireBeforeGst(w, 'gst');
       // Gossip (paper, section 2): after GST every message a correct process sent, and every
       // message some correct process received, reaches every correct process.
-      for (const e of w.lost) send(w, sc, e.from, e.to, e.msg);
+      for (const e of w.lost) send(w, sc, e.src, e.to, e.msg);
       const key = (e: Envelope<M>) => `${e.from}|${protocol.messageKey(e.msg)}`;
       const relayed = new Set<string>(w.relayed);
       const received = new Set(w.byzantineDelivered.map((e) => `${key(e)}|${e.to}`));
@@ -342,7 +352,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
         if (relayed.has(k)) continue;
         relayed.add(k);
         for (let to = 0; to < w.cfg.n; to++) {
-          if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`)) send(w, sc, e.from, to, e.msg);
+          if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`)) send(w, sc, e.src, to, e.msg);
         }
       }
       return finish(w, sc, {

@@ -3,8 +3,12 @@ import type { ClusterConfig, FaultBudget, NodeId, Timer } from '../core/types.ts
 /** A message on the wire. `id` is stable: the n-th envelope created in a run has id n. */
 export interface Envelope<M> {
   readonly id: number;
+  /** The sender's identity (what the recipient's reducer sees). */
   readonly from: NodeId;
-  readonly to: NodeId;
+  /** The sending instance (differs from `from` only for a twin); partitions route by it. */
+  readonly src: number;
+  /** The receiving instance. */
+  readonly to: number;
   readonly msg: M;
 }
 
@@ -33,8 +37,9 @@ export interface World<S, M> {
   /** After GST: keys (sender|message) of Byzantine messages already relayed to every correct node. */
   readonly relayed: ReadonlySet<string>;
   readonly timers: readonly PendingTimer[];
+  /** Per instance (nodes, then twins). */
   readonly crashed: readonly boolean[];
-  /** Partition group of each node, or null when the network is whole. */
+  /** Partition group of each instance, or null when the network is whole. */
   readonly partition: readonly number[] | null;
   readonly used: FaultBudget;
   readonly nextId: number;
@@ -54,8 +59,19 @@ export function sameTimer(a: Timer, b: Timer): boolean {
   return a.name === b.name && a.height === b.height && a.round === b.round;
 }
 
+/** Node instances in the world: one per node, plus one per twin (instance n+k twins cfg.twins[k]). */
+export function instanceCount(cfg: ClusterConfig): number {
+  return cfg.n + cfg.twins.length;
+}
+
+/** The identity (NodeId it signs as) of an instance. */
+export function identityOf(cfg: ClusterConfig, instance: number): NodeId {
+  return instance < cfg.n ? instance : cfg.twins[instance - cfg.n]!;
+}
+
+/** Byzantine identity, or a twin instance (twins are Byzantine by definition). */
 export function isByzantine(cfg: ClusterConfig, node: NodeId): boolean {
-  return cfg.byzantine.includes(node);
+  return node >= cfg.n || cfg.byzantine.includes(node);
 }
 
 export function correctNodes(cfg: ClusterConfig): NodeId[] {
@@ -68,7 +84,7 @@ export function correctNodes(cfg: ClusterConfig): NodeId[] {
 export function deliverable<S, M>(w: World<S, M>, e: Envelope<M>): boolean {
   if (w.crashed[e.to]) return false;
   const p = w.partition;
-  return p === null || p[e.from] === p[e.to];
+  return p === null || p[e.src] === p[e.to];
 }
 
 /** Every correct node has decided `cfg.heights` values. */
