@@ -64,6 +64,13 @@ describe('every tendermint mutant is killed within its budget', () => {
     });
   }
 
+  it('agreement alone (lock invariants switched off) catches the quorum bug end to end', () => {
+    // Each property must fail on some mutant; this is the one agreement fails on first.
+    const bare = { ...tendermint('quorum-too-small'), invariants: [] };
+    const out = fuzzCampaign(bare, { seed: 'agree', start: 0, end: 2000, shrink: false });
+    expect(out.failure?.result.violation?.invariant).toBe('agreement');
+  });
+
   it('fast-check also kills and shrinks a mutant to a short counterexample', () => {
     const failure = huntWithFastCheck(tendermint('prevote-any-step'), { seed: 4, numRuns: 200 });
     expect(failure?.result.violation?.invariant).toBe('no-equivocation');
