@@ -48,15 +48,40 @@ export function huntWithFastCheck<S, M>(
   };
 }
 
+/** The tape entries a run actually read: one per action before GST. */
+export function consumedTape<S, M>(result: RunResult<S, M>, tape: readonly number[]): number[] {
+  const gst = result.actions.findIndex((a) => a.kind === 'gst');
+  return tape.slice(0, gst < 0 ? result.actions.length : gst);
+}
+
+/**
+ * Default bound on scenarios tried while shrinking. Shrinking stops improving after it
+ * (the candidates left are reported as passing), so the result is deterministic and the
+ * time bounded; most of the gain comes early, from cutting the tape.
+ */
+export const SHRINK_BUDGET = 3000;
+
 /** Shrink a failing tape for a fixed config with fast-check (the tape is given as an example). */
-export function shrinkTape<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, tape: readonly number[], maxLength: number): { tape: number[]; shrinks: number } {
+export function shrinkTape<S, M>(
+  protocol: Protocol<S, M>,
+  cfg: ClusterConfig,
+  tape: readonly number[],
+  maxLength: number,
+  budget = SHRINK_BUDGET,
+): { tape: number[]; shrinks: number } {
+  const first = runTape(protocol, cfg, tape);
+  if (first.violation === undefined) return { tape: [...tape], shrinks: 0 };
+  // Entries after the failing step were never read: drop them before fast-check starts.
+  const start = consumedTape(first, tape);
+  let tries = 0;
   const details = fc.check(
-    fc.property(tapeArb(Math.max(maxLength, tape.length)), (t) => runTape(protocol, cfg, t).violation === undefined),
+    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || runTape(protocol, cfg, t).violation === undefined),
     // The example counts as the one run; fast-check then shrinks it.
-    { examples: [[[...tape]]], numRuns: 1, seed: 0 },
+    { examples: [[start]], numRuns: 1, seed: 0 },
   );
-  if (!details.failed || details.counterexample === null) return { tape: [...tape], shrinks: 0 };
-  return { tape: details.counterexample[0] ?? [...tape], shrinks: details.numShrinks };
+  if (!details.failed || details.counterexample === null) return { tape: start, shrinks: 0 };
+  const shrunk = details.counterexample[0] ?? start;
+  return { tape: consumedTape(runTape(protocol, cfg, shrunk), shrunk), shrinks: details.numShrinks };
 }
 
 export interface FuzzProgress {

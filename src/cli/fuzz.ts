@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { WorkerJob, WorkerReport } from './worker.ts';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { createProtocol, protocolEntry } from '../protocols/registry.ts';
@@ -22,6 +25,8 @@ campaign options:
                       (default fixtures/<protocol>/<correct|mutant>-<hash>.json)
   --no-write          do not write a fixture
   --progress N        report progress every N scenarios (default 2000; 0 = quiet)
+  --workers K         worker threads, each running a slice of the range (default 1; this
+                      machine has ${availableParallelism()} cores); the result does not depend on K
 
 ${SCENARIO_HELP}`;
 
@@ -35,6 +40,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     out: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     progress: { type: 'string', default: '2000' },
+    workers: { type: 'string', default: '1' },
   }, allowPositionals: false, strict: true });
   if (values.help) {
     console.log(HELP);
@@ -68,7 +74,18 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   let failure: Failure<unknown, unknown> | undefined;
   let ran: number;
   let steps = 0;
-  if (values.engine === 'seedrandom') {
+  const workers = nat('workers', values.workers, 1);
+  if (values.engine === 'seedrandom' && workers > 1 && end - start >= 2 * workers) {
+    const out = await fuzzInWorkers({ protocol: entry.name, mutant, seed: values.seed, start, end, shape, progressEvery }, workers, t0);
+    ran = out.runs;
+    steps = out.steps;
+    if (out.failedAt !== null) {
+      // Shrink the lowest failing index in this thread: the same answer whatever K is.
+      const one = fuzzCampaign(protocol, { seed: values.seed, start: out.failedAt, end: out.failedAt + 1, shape });
+      failure = one.failure && { ...one.failure, runsToFailure: out.failedAt - start + 1 };
+      ran = out.failedAt - start + 1;
+    }
+  } else if (values.engine === 'seedrandom') {
     const out = fuzzCampaign(protocol, {
       seed: values.seed,
       start,
@@ -121,4 +138,56 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     console.log(`  explain it:  npm run cli -- explain ${path}`);
   }
   return 1;
+}
+
+/**
+ * Split [start, end) into K contiguous slices, one worker thread each. Every worker runs
+ * its slice to the end or to its first failure; the campaign's failure is the lowest
+ * failing index, so the outcome is the same for any K.
+ */
+async function fuzzInWorkers(
+  job: Omit<WorkerJob, 'start' | 'end' | 'progressEvery'> & { start: number; end: number; progressEvery: number },
+  k: number,
+  t0: number,
+): Promise<{ runs: number; steps: number; failedAt: number | null }> {
+  const total = job.end - job.start;
+  const done = new Array<number>(k).fill(0);
+  const stepsBy = new Array<number>(k).fill(0);
+  let reported = 0;
+  const every = job.progressEvery > 0 ? Math.max(1, Math.floor(job.progressEvery / k)) : Number.MAX_SAFE_INTEGER;
+  const results = await Promise.all(Array.from({ length: k }, (_, i) => new Promise<WorkerReport & { kind: 'done' }>((resolve, reject) => {
+    const slice: WorkerJob = {
+      ...job,
+      mutant: job.mutant,
+      start: job.start + Math.floor((total * i) / k),
+      end: job.start + Math.floor((total * (i + 1)) / k),
+      progressEvery: every,
+    };
+    // worker-entry.mjs registers tsx in the thread, then loads worker.ts.
+    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: slice });
+    worker.on('message', (m: WorkerReport) => {
+      if (m.kind === 'done') {
+        resolve(m);
+        return;
+      }
+      done[i] = m.done;
+      stepsBy[i] = m.steps;
+      const sum = done.reduce((a, b) => a + b, 0);
+      if (job.progressEvery > 0 && sum - reported >= job.progressEvery) {
+        reported = sum;
+        const s = (performance.now() - t0) / 1000;
+        console.error(`  ... ${sum}/${total} scenarios, ${stepsBy.reduce((a, b) => a + b, 0)} steps, ${Math.round(sum / s)} scenarios/s (${k} workers)`);
+      }
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`));
+    });
+  })));
+  const failures = results.map((r) => r.failedAt).filter((x): x is number => x !== null);
+  return {
+    runs: results.reduce((a, r) => a + r.runs, 0),
+    steps: results.reduce((a, r) => a + r.steps, 0),
+    failedAt: failures.length ? Math.min(...failures) : null,
+  };
 }
