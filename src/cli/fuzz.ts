@@ -118,7 +118,11 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   console.log(`  ${v.detail}`);
   console.log(`  shrunk to ${failure.result.actions.length} actions (tape of ${failure.scenario.tape.length}) in ${failure.shrinks} shrink steps; ` +
     `config n=${failure.scenario.cfg.n} byzantine=[${failure.scenario.cfg.byzantine.join(',')}] heights=${failure.scenario.cfg.heights}`);
-  if (failure.seed !== undefined) console.log(`  fast-check replay: --engine fast-check --seed-number ${failure.seed} --path ${failure.path}`);
+  if (failure.seed !== undefined) {
+    const same = args.filter((_a, i) => !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard'].includes(args[i - 1] ?? '') &&
+      !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard', '--no-write'].includes(_a));
+    console.log(`  fast-check replay: npm run cli -- replay --seed ${failure.seed} --path ${failure.path}${same.length ? ` ${same.join(' ')}` : ''}`);
+  }
   console.error(`  time ${seconds.toFixed(1)} s`);
   if (!values['no-write']) {
     const fx: Fixture = {
