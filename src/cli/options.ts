@@ -10,6 +10,7 @@ export const SCENARIO_OPTIONS = {
   heights: { type: 'string', default: String(DEFAULT_SHAPE.maxHeights) },
   tape: { type: 'string', default: String(DEFAULT_SHAPE.maxTape) },
   'no-byzantine': { type: 'boolean', default: false },
+  twins: { type: 'boolean', default: false },
   drops: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.drops) },
   duplicates: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.duplicates) },
   crashes: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.crashes) },
@@ -25,6 +26,8 @@ export const SCENARIO_HELP = `scenario options:
   --heights H         decisions each correct node must reach after GST, drawn from 1..H (default 2)
   --tape L            longest adversary tape, in steps before GST (default 80)
   --no-byzantine      never make nodes Byzantine (default: up to f per run)
+  --twins             let half the runs with Byzantine nodes use Twins (two honest instances
+                      of each Byzantine identity, split by partitions) instead of injections
   --drops/--duplicates/--crashes/--partitions/--injections K
                       most faults of that kind per run; each run draws 0..K`;
 
@@ -49,6 +52,7 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
   return {
     sizes,
     byzantine,
+    twins: values['twins'] === true,
     maxHeights: nat('heights', values['heights'] as string, 1),
     maxTape: nat('tape', values['tape'] as string),
     maxFaults: {
