@@ -68,7 +68,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   const label = `${entry.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
   console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${values.engine}`);
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
-    `${shape.byzantine ? 'up to f Byzantine nodes' : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}`);
+    `${shape.byzantine ? `up to f Byzantine nodes${shape.twins ? ' (Twins in half the runs)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}`);
 
   const t0 = performance.now();
   let failure: Failure<unknown, unknown> | undefined;
