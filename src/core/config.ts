@@ -7,7 +7,7 @@ export const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, crashes: 0, par
 /** A cluster of n = 3f + 1 nodes with the given budget; the common case. */
 export function clusterConfig(
   n: number,
-  options: Partial<Omit<ClusterConfig, 'n'>> = {},
+  options: Partial<Omit<ClusterConfig, 'n' | 'faults'>> & { faults?: Partial<FaultBudget> } = {},
 ): ClusterConfig {
   const f = options.f ?? maxFaulty(n);
   return validateConfig({

@@ -77,7 +77,7 @@ export interface ByzantineContext<S, M> {
   readonly self: NodeId;
   /** Every node's current state (a Byzantine node may know what it has seen; we are generous). */
   readonly states: readonly S[];
-  /** Messages seen on the network so far, for replaying or mixing old content. */
+  /** Messages on the wire right now (in flight), for replaying or mixing their content. */
   readonly seen: readonly M[];
 }
 

@@ -1,6 +1,7 @@
 import type { MutantInfo, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
+import { HOTSTUFF_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
 
 /** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
 export interface ProtocolEntry {
@@ -18,6 +19,12 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
     description: 'Tendermint, Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon, Milosevic)',
     mutants: TENDERMINT_MUTANT_LIST,
     create: (mutant) => tendermint(mutant as TendermintMutant | undefined),
+  },
+  hotstuff: {
+    name: 'hotstuff',
+    description: 'Chained HotStuff, LibraBFT-style pipelining (Yin et al., "HotStuff: BFT Consensus in the Lens of Blockchain", Alg. 4) with a timeout-certificate pacemaker',
+    mutants: HOTSTUFF_MUTANT_LIST,
+    create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined),
   },
 };
 
