@@ -1,4 +1,4 @@
-import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Timer, Transition, TransitionInput } from '../core/types.ts';
+import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Transition, TransitionInput } from '../core/types.ts';
 import { NO_FAULTS } from '../core/config.ts';
 import type { Action } from './actions.ts';
 import { type Envelope, type PendingTimer, type World, deliverable, identityOf, instanceCount, isByzantine, sameTimer } from './world.ts';
@@ -103,7 +103,7 @@ function runNode<S, M>(
         : { state: before, effects: [] };
   states[node] = st.state;
   sc.transitions.push({ node, input, before, after: st.state, effects: st.effects });
-  const local = applyEffects(protocol, w, sc, node, st.effects);
+  const local = applyEffects(w, sc, node, st.effects);
   // A node's messages to itself are handled at once, in order, breadth first (a queue, not recursion).
   for (let i = 0; i < local.length; i++) {
     if (sc.transitions.length > MAX_LOCAL_CHAIN) {
@@ -114,7 +114,7 @@ function runNode<S, M>(
     const next = protocol.onMessage(inner, identityOf(w.cfg, node), m);
     statesOf(w, sc)[node] = next.state;
     sc.transitions.push({ node, input: { kind: 'message', from: identityOf(w.cfg, node), msg: m }, before: inner, after: next.state, effects: next.effects });
-    for (const more of applyEffects(protocol, w, sc, node, next.effects)) local.push(more);
+    for (const more of applyEffects(w, sc, node, next.effects)) local.push(more);
   }
 }
 
@@ -122,7 +122,7 @@ function runNode<S, M>(
 const MAX_LOCAL_CHAIN = 10_000;
 
 /** Apply effects; return the messages the node sent to itself (the caller delivers them). */
-function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
+function applyEffects<S, M>(w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
   const local: M[] = [];
   const self = identityOf(w.cfg, node);
   const instances = instanceCount(w.cfg);
@@ -373,4 +373,3 @@ export function assertNever(x: never): never {
   throw new Error(`unreachable: ${JSON.stringify(x)}`);
 }
 
-export type { Timer };
