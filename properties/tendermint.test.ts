@@ -9,13 +9,13 @@ import { expectSurvives } from './support.ts';
 
 describe('tendermint (Algorithm 1) survives the adversary', () => {
   it('n=4: drops, duplicates, crash, partition, up to f Byzantine nodes, 2 heights', () => {
-    expectSurvives(tendermint(), { seed: 1, numRuns: 1500 });
+    expectSurvives(tendermint(), { seed: 1, numRuns: 3000 });
   });
 
   it('n=7: two Byzantine nodes, longer tapes', () => {
     expectSurvives(tendermint(), {
       seed: 2,
-      numRuns: 200,
+      numRuns: 400,
       shape: { ...DEFAULT_SHAPE, sizes: [7], maxTape: 120 },
     });
   });
@@ -24,8 +24,8 @@ describe('tendermint (Algorithm 1) survives the adversary', () => {
     expectSurvives(tendermint(), { seed: 3, numRuns: 300, shape: { ...DEFAULT_SHAPE, sizes: [5, 6] } });
   });
 
-  it('the standalone seedrandom fuzzer agrees: 3000 scenarios, nothing broken', () => {
-    const out = fuzzCampaign(tendermint(), { seed: 'npm-test', start: 0, end: 3000 });
+  it('the standalone seedrandom fuzzer agrees: 10000 scenarios, nothing broken', () => {
+    const out = fuzzCampaign(tendermint(), { seed: 'npm-test', start: 0, end: 10_000 });
     expect(out.failure?.result.violation).toBeUndefined();
   });
 
@@ -82,7 +82,7 @@ describe('tendermint against Twins (Bano et al. 2020)', () => {
   const twinsShape = { ...DEFAULT_SHAPE, twins: true, maxFaults: { ...DEFAULT_SHAPE.maxFaults, partitions: 2 } };
 
   it('survives f twinned identities: two honest instances with one key, split by partitions', () => {
-    expectSurvives(tendermint(), { seed: 5, numRuns: 800, shape: twinsShape });
+    expectSurvives(tendermint(), { seed: 5, numRuns: 1500, shape: twinsShape });
   });
 
   it('twins equivocate without any injection: a lock-ignoring mutant is caught', () => {
