@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import type { ClusterConfig, Protocol } from '../core/types.ts';
+import { defaultGstStepBound } from '../core/config.ts';
 import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, scenarioArb, tapeArb } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { type RunResult, runTape } from './execute.ts';
@@ -84,6 +85,27 @@ export function shrinkTape<S, M>(
   return { tape: consumedTape(runTape(protocol, cfg, shrunk), shrunk), shrinks: details.numShrinks };
 }
 
+/**
+ * Make a failing scenario's config simpler where the failure survives it: one height,
+ * fault budgets cut to what the run used, no Byzantine nodes if none was needed. Each
+ * candidate is kept only if the same invariant still breaks; deterministic and cheap.
+ */
+export function simplifyConfig<S, M>(protocol: Protocol<S, M>, scenario: Scenario): Scenario {
+  const first = runTape(protocol, scenario.cfg, scenario.tape);
+  const target = first.violation?.invariant;
+  if (target === undefined) return scenario;
+  let cfg = scenario.cfg;
+  const tryCfg = (candidate: ClusterConfig) => {
+    if (runTape(protocol, candidate, scenario.tape).violation?.invariant === target) cfg = candidate;
+  };
+  if (cfg.heights > 1) tryCfg({ ...cfg, heights: 1, gstStepBound: defaultGstStepBound(cfg.n, 1) });
+  const used = runTape(protocol, cfg, scenario.tape).world.used;
+  const faults = { ...used };
+  if (JSON.stringify(faults) !== JSON.stringify(cfg.faults)) tryCfg({ ...cfg, faults });
+  if (cfg.byzantine.length > 0) tryCfg({ ...cfg, byzantine: [], twins: [], faults: { ...cfg.faults, injections: 0 } });
+  return { cfg, tape: scenario.tape };
+}
+
 export interface FuzzProgress {
   readonly done: number;
   readonly total: number;
@@ -115,10 +137,18 @@ export function fuzzCampaign<S, M>(
     const r = runTape(protocol, sc.cfg, sc.tape);
     steps += r.actions.length;
     if (r.violation !== undefined) {
-      const shrunk = options.shrink === false ? { tape: [...sc.tape], shrinks: 0 } : shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
-      const scenario = { cfg: sc.cfg, tape: shrunk.tape };
+      let scenario: Scenario = sc;
+      let shrinks = 0;
+      if (options.shrink !== false) {
+        const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
+        scenario = simplifyConfig(protocol, { cfg: sc.cfg, tape: shrunk.tape });
+        // A simpler config can let the tape shrink further.
+        const again = scenario.cfg === sc.cfg ? shrunk : shrinkTape(protocol, scenario.cfg, scenario.tape, shape.maxTape);
+        scenario = { cfg: scenario.cfg, tape: again.tape };
+        shrinks = shrunk.shrinks + (again === shrunk ? 0 : again.shrinks);
+      }
       return {
-        failure: { scenario, result: runTape(protocol, sc.cfg, shrunk.tape), runsToFailure: i - options.start + 1, shrinks: shrunk.shrinks },
+        failure: { scenario, result: runTape(protocol, scenario.cfg, scenario.tape), runsToFailure: i - options.start + 1, shrinks },
         runs: i - options.start + 1,
         steps,
       };
