@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import {
   deploymentState,
   medianTimePast,
+  medianTimePastOf,
+  nextPeriodState,
   signals,
   stateHistory,
   type Deployment,
@@ -158,6 +160,27 @@ describe('BIP9 properties', () => {
         }
       }),
     );
+  });
+
+  it('the incremental step over a lookup (nextPeriodState, as a node with a block tree uses it) rebuilds the history', () => {
+    fc.assert(
+      fc.property(chainArb, deploymentArb, (chain, d) => {
+        const lookup = (h: number) => chain[h]!;
+        let state: DeploymentState = 'DEFINED';
+        for (const period of stateHistory(chain, d).slice(1)) {
+          const boundary = period.startHeight - 1;
+          expect(medianTimePastOf(lookup, boundary)).toBe(medianTimePast(chain, boundary));
+          state = nextPeriodState(state, lookup, boundary, d);
+          expect(state).toBe(period.state);
+        }
+      }),
+    );
+  });
+
+  it('nextPeriodState only accepts the last block of a period as the boundary', () => {
+    const chain = buildChain(3 * P);
+    expect(() => nextPeriodState('DEFINED', (h) => chain[h]!, P, base)).toThrow(RangeError);
+    expect(nextPeriodState('DEFINED', (h) => chain[h]!, P - 1, base)).toBe('STARTED');
   });
 
   it('only takes BIP9 transitions, so ACTIVE and FAILED are terminal', () => {

@@ -18,7 +18,7 @@ export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
   validity: 'a correct node decides only values that satisfy valid(v)',
   integrity: 'a correct node decides at most once per height',
   'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
-  termination: 'after GST every correct node decides all target heights within the step bound',
+  termination: 'after GST every correct node decides all target heights within the step bound (protocols without decisions: the network goes quiescent)',
 };
 
 /**

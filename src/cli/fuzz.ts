@@ -106,7 +106,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     ran = failure ? failure.runsToFailure : end - start;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const invariants = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name)];
+  const invariants = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name), ...(protocol.finalInvariants ?? []).map((i) => `${i.name} (at the end)`)];
   if (failure === undefined) {
     console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
     console.log(`  invariants checked after every step: ${invariants.join(', ')}`);

@@ -20,6 +20,7 @@ export function listCommand(args: readonly string[]): number {
     const p = entry.create();
     console.log('  invariants:');
     for (const inv of p.invariants) console.log(`    ${inv.name.padEnd(24)} ${inv.description}`);
+    for (const inv of p.finalInvariants ?? []) console.log(`    ${inv.name.padEnd(24)} ${inv.description} (checked when the run ends)`);
     console.log('  mutants:');
     for (const m of entry.mutants) console.log(`    ${m.name.padEnd(24)} ${m.description}`);
   }

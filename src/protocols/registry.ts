@@ -2,6 +2,7 @@ import type { MutantInfo, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
 import { HOTSTUFF_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
+import { POW_MUTANT_LIST, type PowMutant, pow } from './pow/index.ts';
 
 /** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
 export interface ProtocolEntry {
@@ -25,6 +26,12 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
     description: 'Chained HotStuff, LibraBFT-style pipelining (Yin et al., "HotStuff: BFT Consensus in the Lens of Blockchain", Alg. 4) with a timeout-certificate pacemaker',
     mutants: HOTSTUFF_MUTANT_LIST,
     create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined),
+  },
+  pow: {
+    name: 'pow',
+    description: 'Proof-of-work fork choice: most chainwork, first-seen ties, Bitcoin retarget and BIP9 (Nakamoto 2008; Bitcoin Core)',
+    mutants: POW_MUTANT_LIST,
+    create: (mutant) => pow(mutant as PowMutant | undefined),
   },
 };
 

@@ -98,7 +98,7 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     ? `every invariant held; decisions: ${result.world.decisions.map((d, i) => `node ${i} [${d.join(', ')}]`).join('; ')}`
     : `VIOLATION ${v.invariant} at step ${v.step}: ${v.detail}`);
   const finalStates = JSON.stringify(result.world.states, (_k, val) =>
-    val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : val);
+    val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : typeof val === 'bigint' ? `${val}n` : val);
   const fingerprint = bytesToHex(sha256(utf8ToBytes(`${lines.join('\n')}\n${finalStates}`)));
   return { lines, result: result as RunResult<unknown, unknown>, fingerprint };
 }

@@ -51,8 +51,26 @@ export function medianTimePast(chain: readonly VersionedBlock[], height: number)
   if (!Number.isInteger(height) || height < 0 || height >= chain.length) {
     throw new RangeError(`no block at height ${height}`);
   }
+  return medianTimePastOf(arrayLookup(chain), height);
+}
+
+/** A chain seen through its blocks by height, for callers that hold a block tree, not an array. */
+export type VersionedLookup = (height: number) => VersionedBlock;
+
+function arrayLookup(chain: readonly VersionedBlock[]): VersionedLookup {
+  return (h) => {
+    const b = chain[h];
+    if (b === undefined) throw new RangeError(`no block at height ${h}`);
+    return b;
+  };
+}
+
+/** medianTimePast over a lookup: reads only heights max(0, height - 10) .. height. */
+export function medianTimePastOf(getBlock: VersionedLookup, height: number): number {
+  if (!Number.isInteger(height) || height < 0) throw new RangeError(`no block at height ${height}`);
   const from = Math.max(0, height - MEDIAN_TIME_SPAN + 1);
-  const times = chain.slice(from, height + 1).map((b) => b.time);
+  const times: number[] = [];
+  for (let h = from; h <= height; h++) times.push(getBlock(h).time);
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
@@ -69,7 +87,26 @@ function transition(
   boundary: number,
   d: Deployment,
 ): DeploymentState {
-  const mtp = medianTimePast(chain, boundary);
+  return nextPeriodState(state, arrayLookup(chain), boundary, d);
+}
+
+/**
+ * One step of the state machine, over a lookup: the state of the period that starts at
+ * `boundary + 1`, from the state of the period ending at `boundary` (its last block). Reads
+ * only the period's blocks and the 11 whose median time past is taken, so a node holding a
+ * block tree can keep the state per block incrementally.
+ */
+export function nextPeriodState(
+  state: DeploymentState,
+  getBlock: VersionedLookup,
+  boundary: number,
+  d: Deployment,
+): DeploymentState {
+  validateDeployment(d);
+  if (!Number.isInteger(boundary) || boundary < d.period - 1 || (boundary + 1) % d.period !== 0) {
+    throw new RangeError(`height ${boundary} does not end a period of ${d.period} blocks`);
+  }
+  const mtp = medianTimePastOf(getBlock, boundary);
   // Core's GetStateFor stops walking back at any boundary with MTP < startTime and calls it
   // DEFINED, whatever came before. On valid chains MTP never decreases, so this coincides
   // with the BIP's plain recursion; we follow Core for chains that break that.
@@ -83,7 +120,7 @@ function transition(
       if (mtp >= d.timeout) return 'FAILED';
       let count = 0;
       for (let h = boundary - d.period + 1; h <= boundary; h++) {
-        if (signals(chain[h]!.version, d.bit)) count++;
+        if (signals(getBlock(h).version, d.bit)) count++;
       }
       return count >= d.threshold ? 'LOCKED_IN' : 'STARTED';
     }

@@ -1,0 +1,238 @@
+/**
+ * Fork-choice and validity invariants of the PoW protocol (DESIGN.md, "Invariants").
+ *
+ * Every check recomputes what it needs from block headers with the correct arithmetic
+ * (arith.ts with Core's options) and never trusts what the reducer derived: not its stored
+ * chainwork, not its head, not its retarget options, not its BIP9 cache. Only the tree's
+ * membership and each block's connection order (`seq`, the node's first-seen record) are read.
+ */
+import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
+import { type PowParams, blockWork, checkProofOfWorkBits, nextWorkRequired } from './arith.ts';
+import { type Deployment, deploymentState } from './bip9.ts';
+import { type Block, type PowMessage, shortId } from './messages.ts';
+import { type PowState, ancestorAt, chainTo } from './state.ts';
+
+type T = Transition<PowState, PowMessage>;
+type Inv = TransitionInvariant<PowState, PowMessage>;
+
+const workByBits = new Map<number, bigint>();
+const chainworkById = new Map<string, bigint>();
+const CACHE_LIMIT = 200_000;
+
+function work(bits: number): bigint {
+  let w = workByBits.get(bits);
+  if (w === undefined) {
+    if (workByBits.size >= CACHE_LIMIT) workByBits.clear();
+    w = blockWork(bits);
+    workByBits.set(bits, w);
+  }
+  return w;
+}
+
+/**
+ * Chainwork of a connected block: the sum of blockWork over it and its ancestors. Memoised by
+ * id, which is sound because an id hashes the header, parent id included, down to genesis.
+ */
+export function recomputedChainwork(s: PowState, id: string): bigint {
+  const cached = chainworkById.get(id);
+  if (cached !== undefined) return cached;
+  // Walk down to the first block with a known value, then add back up (no recursion).
+  const path: Block[] = [];
+  let cur: string | undefined = id;
+  let base = 0n;
+  while (cur !== undefined) {
+    const c = chainworkById.get(cur);
+    if (c !== undefined) {
+      base = c;
+      break;
+    }
+    const e = s.blocks.get(cur);
+    if (e === undefined) throw new Error(`node ${s.self}: block ${cur} is in the tree without its parent`);
+    path.push(e.block);
+    cur = e.block.height === 0 ? undefined : e.block.parent;
+  }
+  if (chainworkById.size >= CACHE_LIMIT) chainworkById.clear();
+  let total = base;
+  for (let i = path.length - 1; i >= 0; i--) {
+    const b = path[i]!;
+    total += work(b.bits);
+    chainworkById.set(b.id, total);
+  }
+  return total;
+}
+
+/** The maximal recomputed chainwork in the tree, and the blocks achieving it. */
+export function bestTips(s: PowState): { work: bigint; ids: string[] } {
+  let best = -1n;
+  let ids: string[] = [];
+  for (const id of s.blocks.keys()) {
+    const w = recomputedChainwork(s, id);
+    if (w > best) {
+      best = w;
+      ids = [id];
+    } else if (w === best) ids.push(id);
+  }
+  return { work: best, ids };
+}
+
+/** Blocks connected by this transition (their seq is at least the node's next seq before it). */
+function connected(t: T): Block[] {
+  const out: Block[] = [];
+  if (t.after.blocks === t.before.blocks) return out;
+  for (const e of t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e.block);
+  return out;
+}
+
+/** Blocks this transition mined (broadcast). */
+function mined(t: T): Block[] {
+  const out: Block[] = [];
+  for (const e of t.effects) if (e.kind === 'broadcast' || e.kind === 'send') out.push(e.msg.block);
+  return out;
+}
+
+/** Why `b` does not follow Core's header rules on `blocks`, or undefined. */
+function headerFault(params: PowParams, blocks: PowState['blocks'], b: Block): string | undefined {
+  const parent = blocks.get(b.parent);
+  if (parent === undefined) return `its parent ${shortId(b.parent)} is not connected`;
+  if (b.height !== parent.block.height + 1) return `height ${b.height} on a parent at height ${parent.block.height}`;
+  const expected = nextWorkRequired(b.height, (h) => ancestorAt(blocks, b.parent, h), params);
+  if (b.bits !== expected) return `bits ${b.bits.toString(16)}, the retarget rule requires ${expected.toString(16)}`;
+  if (!checkProofOfWorkBits(b.bits, params)) return `bits ${b.bits.toString(16)} are out of range`;
+  return undefined;
+}
+
+function blockBits(params: PowParams): Inv {
+  return {
+    name: 'block-bits',
+    description: 'every block a correct node mines or connects has a connected parent, the next height and the nBits that Core\'s retarget rule (clamp, powLimit cap, compact encoding with the sign fix) requires',
+    check(t) {
+      for (const b of mined(t)) {
+        const why = headerFault(params, t.before.blocks, b);
+        if (why !== undefined) return `node ${t.node} mined block ${shortId(b.id)} at height ${b.height} with ${why}`;
+      }
+      for (const b of connected(t)) {
+        const why = headerFault(params, t.after.blocks, b);
+        if (why !== undefined) return `node ${t.node} connected block ${shortId(b.id)} at height ${b.height} with ${why}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+const headMaxChainwork: Inv = {
+  name: 'head-max-chainwork',
+  description: 'a correct node\'s head has the maximal chainwork (recomputed from nBits) among the valid tips it knows',
+  check(t) {
+    if (t.after === t.before) return undefined;
+    const s = t.after;
+    const { work: best, ids } = bestTips(s);
+    const head = recomputedChainwork(s, s.head);
+    if (head !== best) {
+      const tip = s.blocks.get(ids[0]!)!.block;
+      const h = s.blocks.get(s.head)!.block;
+      return `node ${t.node} has head ${shortId(s.head)} (height ${h.height}, chainwork ${head}) but tip ${shortId(tip.id)} (height ${tip.height}) has chainwork ${best}`;
+    }
+    return undefined;
+  },
+};
+
+const headFirstSeen: Inv = {
+  name: 'head-first-seen',
+  description: 'of several tips with the maximal chainwork, a correct node\'s head is the one it connected first',
+  check(t) {
+    if (t.after === t.before) return undefined;
+    const s = t.after;
+    const { ids } = bestTips(s);
+    if (!ids.includes(s.head) || ids.length < 2) return undefined; // head-max-chainwork's business
+    let first = ids[0]!;
+    for (const id of ids) if (s.blocks.get(id)!.seq < s.blocks.get(first)!.seq) first = id;
+    if (first !== s.head) {
+      return `node ${t.node} has head ${shortId(s.head)} (seen #${s.blocks.get(s.head)!.seq}) but ${shortId(first)} has the same chainwork and was seen first (#${s.blocks.get(first)!.seq})`;
+    }
+    return undefined;
+  },
+};
+
+const chainworkMonotonic: Inv = {
+  name: 'chainwork-monotonic',
+  description: 'a correct node\'s head chainwork never decreases',
+  check(t) {
+    if (t.after === t.before || t.input.kind === 'init') return undefined;
+    const before = recomputedChainwork(t.before, t.before.head);
+    const after = recomputedChainwork(t.after, t.after.head);
+    if (after < before) {
+      return `node ${t.node} moved its head from ${shortId(t.before.head)} (chainwork ${before}) to ${shortId(t.after.head)} (chainwork ${after})`;
+    }
+    return undefined;
+  },
+};
+
+function bip9State(deployment: Deployment): Inv {
+  return {
+    name: 'bip9-state',
+    description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9.ts deploymentState)',
+    check(t) {
+      for (const b of connected(t)) {
+        const chain = chainTo(t.after.blocks, b.parent);
+        const expected = deploymentState(chain, b.height, deployment);
+        const got = t.after.blocks.get(b.id)!.deployment;
+        if (got !== expected) return `node ${t.node} records ${got} for block ${shortId(b.id)} at height ${b.height}, its chain says ${expected}`;
+      }
+      return undefined;
+    },
+  };
+}
+
+export function powInvariants(params: PowParams, deployment: Deployment): readonly Inv[] {
+  return [blockBits(params), headMaxChainwork, headFirstSeen, chainworkMonotonic, bip9State(deployment)];
+}
+
+/**
+ * After GST every block is delivered (sim/step.ts gossip), so correct nodes hold the same
+ * blocks and their heads have equal chainwork: one head, unless several tips tie for the most
+ * work; then each node keeps the one it saw first, as Bitcoin does until the next block
+ * breaks the tie (no block is mined after GST).
+ */
+const convergence: FinalInvariant<PowState> = {
+  name: 'convergence',
+  description: 'after GST and delivery of every block, correct nodes hold the same blocks and have one head (or, on a tie for the most chainwork, heads of equal chainwork)',
+  check(states) {
+    const first = states[0];
+    if (first === undefined) return undefined;
+    for (const s of states) {
+      if (s.blocks.size !== first.blocks.size || [...s.blocks.keys()].some((id) => !first.blocks.has(id))) {
+        const missing = [...first.blocks.keys()].filter((id) => !s.blocks.has(id)).map(shortId);
+        const extra = [...s.blocks.keys()].filter((id) => !first.blocks.has(id)).map(shortId);
+        return `node ${s.self} holds ${s.blocks.size} blocks, node ${first.self} ${first.blocks.size} (node ${s.self} lacks [${missing.join(', ')}], has extra [${extra.join(', ')}])`;
+      }
+    }
+    const { work: best, ids } = bestTips(first);
+    for (const s of states) {
+      const w = recomputedChainwork(s, s.head);
+      if (w !== best) return `node ${s.self} has head ${shortId(s.head)} with chainwork ${w}, the most is ${best}`;
+      if (ids.length === 1 && s.head !== ids[0]) return `node ${s.self} has head ${shortId(s.head)}, node ${first.self} and the most chainwork say ${shortId(ids[0]!)}`;
+    }
+    return undefined;
+  },
+};
+
+/** Nodes on one chain agree on the BIP9 state: every block two correct nodes hold has one recorded state. */
+const bip9Agreement: FinalInvariant<PowState> = {
+  name: 'bip9-agreement',
+  description: 'correct nodes record the same BIP9 state for every block they both hold (so nodes on the same chain agree on the deployment)',
+  check(states) {
+    const seen = new Map<string, { node: number; state: string }>();
+    for (const s of states) {
+      for (const [id, e] of s.blocks) {
+        const other = seen.get(id);
+        if (other === undefined) seen.set(id, { node: s.self, state: e.deployment });
+        else if (other.state !== e.deployment) {
+          return `block ${shortId(id)} at height ${e.block.height}: node ${other.node} records ${other.state}, node ${s.self} ${e.deployment}`;
+        }
+      }
+    }
+    return undefined;
+  },
+};
+
+export const POW_FINAL_INVARIANTS: readonly FinalInvariant<PowState>[] = [convergence, bip9Agreement];

@@ -1,0 +1,129 @@
+/**
+ * Blocks and the one message of the PoW protocol: a block announcement.
+ *
+ * Proof of work itself (a header hash below the target) is abstracted: who finds the next
+ * block is an adversary event (see reducer.ts), so a block's id is the SHA-256 of its header
+ * fields and never has to meet its target. What a node checks is everything else Core checks
+ * of a header's work: the parent is known, the height follows it, nBits is in range and
+ * equals what the retarget rule demands (ContextualCheckBlockHeader / CheckProofOfWork).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { NodeId } from '../../core/types.ts';
+
+export interface BlockHeader {
+  /** Id of the parent block (64 hex digits); genesis has NULL_ID. */
+  readonly parent: string;
+  readonly height: number;
+  /** Seconds since the epoch (nTime): parent time plus the offset the mining event chose. */
+  readonly time: number;
+  /** Compact target (nBits), a uint32. */
+  readonly bits: number;
+  /** nVersion, a uint32: BIP9 signalling. */
+  readonly version: number;
+  /** Who mined it (a label only: nothing is signed); -1 for genesis. */
+  readonly miner: NodeId;
+  /** How many blocks the miner made before this one: keeps every mined block distinct. */
+  readonly nonce: number;
+}
+
+export interface Block extends BlockHeader {
+  /** blockId(header). */
+  readonly id: string;
+}
+
+export type PowMessage = { readonly type: 'block'; readonly block: Block };
+
+export const NULL_ID = '0'.repeat(64);
+
+const idCache = new Map<string, string>();
+const ID_CACHE_LIMIT = 100_000;
+
+function headerText(h: BlockHeader): string {
+  return `${h.parent}|${h.height}|${h.time}|${h.bits}|${h.version}|${h.miner}|${h.nonce}`;
+}
+
+/** The block id: SHA-256 of the header fields, as 64 hex digits. Memoised: it is a pure function. */
+export function blockId(h: BlockHeader): string {
+  const text = headerText(h);
+  let id = idCache.get(text);
+  if (id === undefined) {
+    if (idCache.size >= ID_CACHE_LIMIT) idCache.clear();
+    id = bytesToHex(sha256(utf8ToBytes(text)));
+    idCache.set(text, id);
+  }
+  return id;
+}
+
+/** Block objects whose id was checked; a message's block is one object however often delivered. */
+const verified = new WeakSet<Block>();
+
+export function makeBlock(h: BlockHeader): Block {
+  const b: Block = { parent: h.parent, height: h.height, time: h.time, bits: h.bits, version: h.version, miner: h.miner, nonce: h.nonce, id: blockId(h) };
+  verified.add(b);
+  return b;
+}
+
+/** Does the block's id hash its header? (Blocks are immutable values, so one check per object.) */
+export function hasValidId(b: Block): boolean {
+  if (verified.has(b)) return true;
+  if (blockId(b) !== b.id) return false;
+  verified.add(b);
+  return true;
+}
+
+export function shortId(id: string): string {
+  return id.slice(0, 8);
+}
+
+export function hex32(x: number): string {
+  return (x >>> 0).toString(16).padStart(8, '0');
+}
+
+export function describeMessage(m: PowMessage): string {
+  const b = m.block;
+  return `BLOCK h${b.height} ${shortId(b.id)}<-${shortId(b.parent)} bits=${hex32(b.bits)} t=${b.time} v=${hex32(b.version)} by ${b.miner}`;
+}
+
+export function messageKey(m: PowMessage): string {
+  return `B/${m.block.id}`;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** PoW has no decisions; a "value" would be a block id. */
+export function isValidValue(v: string): boolean {
+  return HEX64.test(v);
+}
+
+function isNat(x: unknown): x is number {
+  return typeof x === 'number' && Number.isInteger(x) && x >= 0;
+}
+
+function isUint32(x: unknown): x is number {
+  return isNat(x) && x <= 0xffffffff;
+}
+
+/**
+ * Check a message read from a fixture; the error names the field. Only the shape is checked:
+ * a block whose id does not match its header is a valid message that the reducer rejects.
+ */
+export function validateMessage(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return `expected a message object, got ${JSON.stringify(raw)}`;
+  const m = raw as Record<string, unknown>;
+  if (m['type'] !== 'block') return `type: expected "block", got ${JSON.stringify(m['type'])}`;
+  const b = m['block'];
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) return `block: expected a block object, got ${JSON.stringify(b)}`;
+  const r = b as Record<string, unknown>;
+  for (const key of ['id', 'parent'] as const) {
+    if (typeof r[key] !== 'string' || !HEX64.test(r[key])) return `block.${key}: expected 64 lowercase hex digits, got ${JSON.stringify(r[key])}`;
+  }
+  for (const key of ['height', 'time', 'nonce'] as const) {
+    if (!isNat(r[key])) return `block.${key}: expected a non-negative integer, got ${JSON.stringify(r[key])}`;
+  }
+  for (const key of ['bits', 'version'] as const) {
+    if (!isUint32(r[key])) return `block.${key}: expected a uint32, got ${JSON.stringify(r[key])}`;
+  }
+  if (!isNat(r['miner'])) return `block.miner: expected a node id, got ${JSON.stringify(r['miner'])}`;
+  return undefined;
+}

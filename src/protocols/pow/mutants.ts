@@ -1,0 +1,40 @@
+import type { MutantInfo } from '../../core/types.ts';
+import type { RetargetOptions } from './arith.ts';
+
+/**
+ * Deliberate bugs, as options of the one reducer (never copies of it). Each names the rule
+ * of Bitcoin Core it breaks. The properties must kill every one within a fixed budget.
+ */
+export const POW_MUTANTS = {
+  'fork-choice-by-height': 'the head is the highest block, not the one with most chainwork (Nakamoto section 4: "longest" means most work; Core CBlockIndexWorkComparator)',
+  'ties-latest-arrival': 'equal chainwork switches to the block that arrived last, not the first seen (Core: nSequenceId breaks ties)',
+  'retarget-no-clamp': 'the measured timespan is not clamped to [T/4, 4T] (pow.cpp CalculateNextWorkRequired)',
+  'retarget-no-powlimit-cap': 'an easing retarget may exceed powLimit (pow.cpp: if (bnNew > bnPowLimit) bnNew = bnPowLimit)',
+  'compact-no-sign-fix': 'GetCompact keeps a mantissa with the 0x00800000 bit set, so the bits read back negative (arith_uint256.cpp)',
+} as const satisfies Record<string, string>;
+
+export type PowMutant = keyof typeof POW_MUTANTS;
+
+export const POW_MUTANT_LIST: readonly MutantInfo[] = Object.entries(POW_MUTANTS).map(([name, description]) => ({ name, description }));
+
+/** The reducer's behaviour switches; the defaults are Bitcoin Core's rules. */
+export interface PowFlags {
+  /** What "best chain" means: most chainwork (correct) or most blocks. */
+  readonly forkChoice: 'work' | 'height';
+  /** Among equal candidates: keep the first seen (correct) or take the latest arrival. */
+  readonly tieBreak: 'first-seen' | 'latest';
+  /** Options of the retarget and compact encoding (arith.ts); all true is Core. */
+  readonly retarget: Required<RetargetOptions>;
+}
+
+export function flagsFor(mutant: PowMutant | undefined): PowFlags {
+  return {
+    forkChoice: mutant === 'fork-choice-by-height' ? 'height' : 'work',
+    tieBreak: mutant === 'ties-latest-arrival' ? 'latest' : 'first-seen',
+    retarget: {
+      clamp: mutant !== 'retarget-no-clamp',
+      capAtPowLimit: mutant !== 'retarget-no-powlimit-cap',
+      signFix: mutant !== 'compact-no-sign-fix',
+    },
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * The rules of a Bitcoin node's block handling, one function each, after Bitcoin Core:
+ *  - validation.cpp ContextualCheckBlockHeader: the parent is known, nBits is what
+ *    GetNextWorkRequired demands; pow.cpp CheckProofOfWork: nBits is in range;
+ *  - validation.cpp CChainState::FindMostWorkChain / CBlockIndexWorkComparator: the best
+ *    chain has the most chainwork, ties go to the block seen first (smaller nSequenceId);
+ *  - versionbits.cpp: the BIP9 state of each block, cached per block as Core caches it per
+ *    period boundary.
+ * Nakamoto ("Bitcoin: A Peer-to-Peer Electronic Cash System", 2008), section 4: "the majority
+ * decision is represented by the longest chain, which has the greatest proof-of-work effort".
+ */
+import { type PowParams, checkProofOfWorkBits, encodeCompact, nextWorkRequired } from './arith.ts';
+import { type Deployment, type DeploymentState, nextPeriodState } from './bip9.ts';
+import { type Block, NULL_ID, hasValidId, makeBlock } from './messages.ts';
+import type { PowFlags } from './mutants.ts';
+import { GENESIS_TIME } from './params.ts';
+import { type BlockEntry, type PowState, entryOf, parseWork, powLookup, versionLookup, workHex, workOf } from './state.ts';
+
+/** Everything a node's rules depend on besides its state: fixed per protocol instance. */
+export interface PowConfig {
+  readonly flags: PowFlags;
+  readonly params: PowParams;
+  readonly deployment: Deployment;
+  /** Timestamp offsets (seconds after the parent) a mining event may choose. */
+  readonly offsets: readonly number[];
+  /**
+   * Relative hash power of each node, as small integers (default 1 each; 0: does not mine).
+   * A node with share w offers each mining event w times, so a uniform pick among enabled
+   * events finds node i's block with probability share_i / sum(shares).
+   */
+  readonly shares?: readonly number[];
+}
+
+/**
+ * Orphans kept per node. Core bounds its orphan pool too (and evicts at random); we evict the
+ * oldest, deterministically. A bounded run never comes near it: a run mines at most one block
+ * per tape entry, and the harness's tapes are far shorter.
+ */
+export const MAX_ORPHANS = 1000;
+
+/** The genesis block: hard-coded, as in Core (its nBits encodes powLimit). */
+export function genesisBlock(params: PowParams): Block {
+  return makeBlock({ parent: NULL_ID, height: 0, time: GENESIS_TIME, bits: encodeCompact(params.powLimit), version: 1, miner: -1, nonce: 0 });
+}
+
+export function genesisEntry(params: PowParams): BlockEntry {
+  const block = genesisBlock(params);
+  return { block, chainwork: workHex(workOf(block.bits)), seq: 0, deployment: 'DEFINED' };
+}
+
+/** Core's GetNextWorkRequired for a block extending `parent`, with the instance's retarget options. */
+export function requiredBits(cfg: PowConfig, blocks: PowState['blocks'], parent: string, height: number): number {
+  return nextWorkRequired(height, powLookup(blocks, parent), cfg.params, cfg.flags.retarget);
+}
+
+/**
+ * ContextualCheckBlockHeader + CheckProofOfWork for a block whose parent is connected.
+ * Returns why the block is invalid, or undefined. The time rules (median time past, future
+ * limit) are not modelled: mined timestamps are always later than the parent's.
+ */
+export function invalidReason(cfg: PowConfig, blocks: PowState['blocks'], block: Block): string | undefined {
+  const parent = blocks.get(block.parent);
+  if (parent === undefined) return `unknown parent ${block.parent}`;
+  if (block.height !== parent.block.height + 1) return `height ${block.height} does not follow parent height ${parent.block.height}`;
+  const bits = requiredBits(cfg, blocks, block.parent, block.height);
+  if (block.bits !== bits) return `bad-diffbits: ${block.bits.toString(16)}, required ${bits.toString(16)}`;
+  if (!bitsInRange(cfg.params, block.bits)) return `bits ${block.bits.toString(16)} out of range`;
+  return undefined;
+}
+
+const rangeCache = new WeakMap<PowParams, Map<number, boolean>>();
+
+/** CheckProofOfWork's range check, memoised per parameter set and nBits. */
+function bitsInRange(params: PowParams, bits: number): boolean {
+  let byBits = rangeCache.get(params);
+  if (byBits === undefined) rangeCache.set(params, (byBits = new Map()));
+  let ok = byBits.get(bits);
+  if (ok === undefined) {
+    if (byBits.size >= 100_000) byBits.clear();
+    ok = checkProofOfWorkBits(bits, params);
+    byBits.set(bits, ok);
+  }
+  return ok;
+}
+
+/** BIP9 state of a block at `height` on `parent`: the parent's, or a transition at a period start. */
+export function deploymentOf(cfg: PowConfig, blocks: PowState['blocks'], parent: BlockEntry, height: number): DeploymentState {
+  if (height % cfg.deployment.period !== 0) return parent.deployment;
+  return nextPeriodState(parent.deployment, versionLookup(blocks, parent.block.id), height - 1, cfg.deployment);
+}
+
+/**
+ * Should `candidate` replace `head` as the tip of the best chain? Connecting blocks one at a
+ * time and switching only on strictly more work makes the head the first-connected block of
+ * maximal chainwork, which is Core's comparator (work, then sequence id).
+ */
+export function isBetter(flags: PowFlags, candidate: BlockEntry, head: BlockEntry): boolean {
+  const c = flags.forkChoice === 'work' ? compare(candidate.chainwork, head.chainwork) : candidate.block.height - head.block.height;
+  return flags.tieBreak === 'first-seen' ? c > 0 : c >= 0;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** A node's state being changed in one reducer call; copied once, frozen back into a PowState. */
+interface Draft {
+  blocks: Map<string, BlockEntry>;
+  head: string;
+  orphans: Block[];
+  invalid: Set<string> | null;
+  nextSeq: number;
+}
+
+/** Is this block already connected, waiting as an orphan, or known to be invalid? */
+export function isKnown(s: PowState, id: string): boolean {
+  return s.blocks.has(id) || s.invalid.has(id) || s.orphans.some((o) => o.id === id);
+}
+
+/**
+ * A block arrives (from the network, or the node's own freshly mined one).
+ * Unknown parent: held as an orphan until the parent connects (or is found invalid).
+ * Known parent: validated; if valid, connected, the head updated, and any orphans waiting on
+ * it connected in turn (breadth first, in their arrival order).
+ */
+export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowState {
+  if (isKnown(s, block.id)) return s;
+  // A header whose id is not its hash is garbage, not an invalid block: ignore it without
+  // marking the id, so that a forger cannot poison the id of a real block.
+  if (!hasValidId(block)) return s;
+  if (!s.blocks.has(block.parent) && !s.invalid.has(block.parent)) {
+    const orphans = s.orphans.length >= MAX_ORPHANS ? s.orphans.slice(1) : s.orphans.slice();
+    orphans.push(block);
+    return { ...s, orphans };
+  }
+  const d: Draft = { blocks: new Map(s.blocks), head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
+  // A child of an invalid block is invalid, and so are the orphans waiting on it
+  // (fast-check found the missing cascade: properties/pow.test.ts, delivery order).
+  if (s.invalid.has(block.parent)) {
+    markInvalid(d, s, block.id);
+    return { ...s, orphans: d.orphans, invalid: d.invalid ?? s.invalid };
+  }
+  const queue: Block[] = [block];
+  // Each block is taken from the queue once: from the message, or removed from the orphan pool.
+  for (let i = 0; i < queue.length; i++) {
+    const b = queue[i]!;
+    const why = invalidReason(cfg, d.blocks, b);
+    if (why !== undefined) {
+      markInvalid(d, s, b.id);
+      continue;
+    }
+    connect(cfg, d, b);
+    // Bounded by the orphan pool (MAX_ORPHANS).
+    for (let j = 0; j < d.orphans.length; ) {
+      const o = d.orphans[j]!;
+      if (o.parent === b.id) {
+        queue.push(o);
+        d.orphans.splice(j, 1);
+      } else j++;
+    }
+  }
+  return { ...s, blocks: d.blocks, head: d.head, orphans: d.orphans, invalid: d.invalid ?? s.invalid, nextSeq: d.nextSeq };
+}
+
+/** An invalid block, and every orphan descending from it, is remembered as invalid. */
+function markInvalid(d: Draft, s: PowState, id: string): void {
+  d.invalid ??= new Set(s.invalid);
+  const bad = [id];
+  for (let i = 0; i < bad.length; i++) {
+    const x = bad[i]!;
+    d.invalid.add(x);
+    for (let j = 0; j < d.orphans.length; ) {
+      const o = d.orphans[j]!;
+      if (o.parent === x) {
+        bad.push(o.id);
+        d.orphans.splice(j, 1);
+      } else j++;
+    }
+  }
+}
+
+/** Connect a valid block: chainwork, sequence id, BIP9 state; then the fork choice. */
+function connect(cfg: PowConfig, d: Draft, b: Block): void {
+  const parent = d.blocks.get(b.parent)!;
+  const entry: BlockEntry = {
+    block: b,
+    chainwork: workHex(parseWork(parent.chainwork) + workOf(b.bits)),
+    seq: d.nextSeq++,
+    deployment: deploymentOf(cfg, d.blocks, parent, b.height),
+  };
+  d.blocks.set(b.id, entry);
+  if (isBetter(cfg.flags, entry, d.blocks.get(d.head)!)) d.head = b.id;
+}
+
+/** What a mining event says: the timestamp offset and whether the block signals for BIP9. */
+export interface MineEvent {
+  readonly offset: number;
+  readonly signal: boolean;
+}
+
+const MINE = /^mine:(\d+)(:signal)?$/;
+
+export function parseMineEvent(cfg: PowConfig, event: string): MineEvent {
+  const m = MINE.exec(event);
+  const offset = m === null ? NaN : Number(m[1]);
+  if (m === null || !cfg.offsets.includes(offset)) {
+    throw new Error(`pow: unknown event ${JSON.stringify(event)} (expected mine:<k>[:signal] with k in ${cfg.offsets.join(', ')})`);
+  }
+  return { offset, signal: m[2] !== undefined };
+}
+
+export function mineEventName(e: MineEvent): string {
+  return `mine:${e.offset}${e.signal ? ':signal' : ''}`;
+}
+
+/** The block this node finds on its head: time = parent time + offset, nBits as the rule demands. */
+export function mineBlock(cfg: PowConfig, s: PowState, e: MineEvent, version: number): Block {
+  const parent = entryOf(s, s.head).block;
+  const height = parent.height + 1;
+  return makeBlock({
+    parent: parent.id,
+    height,
+    time: parent.time + e.offset,
+    bits: requiredBits(cfg, s.blocks, parent.id, height),
+    version,
+    miner: s.self,
+    nonce: s.mined,
+  });
+}
