@@ -25,8 +25,8 @@ campaign options:
                       (default fixtures/<protocol>/<correct|mutant>-<hash>.json)
   --no-write          do not write a fixture
   --progress N        report progress every N scenarios (default 2000; 0 = quiet)
-  --workers K         worker threads, each running a slice of the range (default 1; this
-                      machine has ${availableParallelism()} cores); the result does not depend on K
+  --workers K         worker threads, each running a slice of the range (default: one per
+                      core, here ${Math.min(8, availableParallelism())}); the result does not depend on K
 
 ${SCENARIO_HELP}`;
 
@@ -40,7 +40,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     out: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     progress: { type: 'string', default: '2000' },
-    workers: { type: 'string', default: '1' },
+    workers: { type: 'string', default: String(Math.min(8, availableParallelism())) },
   }, allowPositionals: false, strict: true });
   if (values.help) {
     console.log(HELP);
