@@ -3,7 +3,7 @@
  * when an invariant breaks, print fast-check's seed and path and save the shrunk
  * counterexample as a fixture (so the bug, once found, stays found).
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../src/core/hash.ts';
 import { join } from 'node:path';
 import type { Protocol } from '../src/core/types.ts';
 import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
@@ -19,7 +19,7 @@ export function expectSurvives<S, M>(protocol: Protocol<S, M>, options: { seed: 
   if (failure === undefined) return;
   const v = failure.result.violation!;
   const actions = failure.result.actions;
-  const hash = createHash('sha256').update(JSON.stringify(actions)).digest('hex').slice(0, 8);
+  const hash = sha256Hex(JSON.stringify(actions)).slice(0, 8);
   const path = join(FIXTURE_ROOT, protocol.name, `found-${hash}.json`);
   if (protocol.mutant === undefined) writeFixture(path, {
     format: FIXTURE_FORMAT,

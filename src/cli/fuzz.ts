@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/hash.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerJob, WorkerReport } from './worker.ts';
@@ -101,7 +101,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     ran = out.runs;
     steps = out.steps;
   } else {
-    const seedNum = Number.parseInt(createHash('sha256').update(values.seed).digest('hex').slice(0, 8), 16) | 0;
+    const seedNum = Number.parseInt(sha256Hex(values.seed).slice(0, 8), 16) | 0;
     failure = huntWithFastCheck(protocol, { seed: seedNum, numRuns: end - start, shape });
     ran = failure ? failure.runsToFailure : end - start;
   }
@@ -135,7 +135,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
       found: { by: `fuzz --engine ${values.engine}`, seed: values.seed, tape: failure.scenario.tape },
       actions: failure.result.actions,
     };
-    const hash = createHash('sha256').update(JSON.stringify(fx.actions)).digest('hex').slice(0, 8);
+    const hash = sha256Hex(JSON.stringify(fx.actions)).slice(0, 8);
     const path = values.out ?? join('fixtures', entry.name, `${mutant ? `mutant-${mutant}` : 'correct'}-${hash}.json`);
     writeFixture(path, fx);
     console.log(`  fixture written: ${path}`);

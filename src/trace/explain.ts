@@ -1,6 +1,5 @@
 import { match } from 'ts-pattern';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { sha256Hex } from '../core/hash.ts';
 import type { ClusterConfig, NodeView, Protocol, Transition } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
 import type { World } from '../sim/world.ts';
@@ -99,6 +98,6 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     : `VIOLATION ${v.invariant} at step ${v.step}: ${v.detail}`);
   const finalStates = JSON.stringify(result.world.states, (_k, val) =>
     val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : typeof val === 'bigint' ? `${val}n` : val);
-  const fingerprint = bytesToHex(sha256(utf8ToBytes(`${lines.join('\n')}\n${finalStates}`)));
+  const fingerprint = sha256Hex(`${lines.join('\n')}\n${finalStates}`);
   return { lines, result: result as RunResult<unknown, unknown>, fingerprint };
 }

@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { memoDigest } from '../../core/hash.ts';
 import type { NodeId } from '../../core/types.ts';
 
 /**
@@ -50,18 +49,7 @@ export type HotStuffMessage =
   /** The pacemaker's new-view/timeout message: the sender gave up `view`; it carries its highest QC and TC. */
   | { readonly type: 'timeout'; readonly view: number; readonly highQC: QC; readonly tc: TC | null };
 
-const idCache = new Map<string, string>();
-const ID_CACHE_LIMIT = 100_000;
-
-function digest(text: string): string {
-  let id = idCache.get(text);
-  if (id === undefined) {
-    if (idCache.size >= ID_CACHE_LIMIT) idCache.clear();
-    id = bytesToHex(sha256(utf8ToBytes(text))).slice(0, 12);
-    idCache.set(text, id);
-  }
-  return id;
-}
+const digest = memoDigest(12);
 
 export function qcKey(qc: QC): string {
   return `${qc.block}@${qc.view}#${qc.signers.join(',')}`;

@@ -7,8 +7,7 @@
  * of a header's work: the parent is known, the height follows it, nBits is in range and
  * equals what the retarget rule demands (ContextualCheckBlockHeader / CheckProofOfWork).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { memoDigest } from '../../core/hash.ts';
 import type { NodeId } from '../../core/types.ts';
 
 export interface BlockHeader {
@@ -36,23 +35,15 @@ export type PowMessage = { readonly type: 'block'; readonly block: Block };
 
 export const NULL_ID = '0'.repeat(64);
 
-const idCache = new Map<string, string>();
-const ID_CACHE_LIMIT = 100_000;
-
 function headerText(h: BlockHeader): string {
   return `${h.parent}|${h.height}|${h.time}|${h.bits}|${h.version}|${h.miner}|${h.nonce}`;
 }
 
+const digest = memoDigest(64);
+
 /** The block id: SHA-256 of the header fields, as 64 hex digits. Memoised: it is a pure function. */
 export function blockId(h: BlockHeader): string {
-  const text = headerText(h);
-  let id = idCache.get(text);
-  if (id === undefined) {
-    if (idCache.size >= ID_CACHE_LIMIT) idCache.clear();
-    id = bytesToHex(sha256(utf8ToBytes(text)));
-    idCache.set(text, id);
-  }
-  return id;
+  return digest(headerText(h));
 }
 
 /** Block objects whose id was checked; a message's block is one object however often delivered. */

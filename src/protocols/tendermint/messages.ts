@@ -1,5 +1,4 @@
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { memoDigest } from '../../core/hash.ts';
 
 /** Messages of Algorithm 1 (Buchman, Kwon, Milosevic, "The latest gossip on BFT consensus"). */
 export type TendermintMessage =
@@ -10,19 +9,8 @@ export type TendermintMessage =
   /** ⟨PRECOMMIT, h, r, id(v)⟩ or nil (L40, L45) */
   | { readonly type: 'precommit'; readonly height: number; readonly round: number; readonly id: string | null };
 
-const idCache = new Map<string, string>();
-const ID_CACHE_LIMIT = 100_000;
-
 /** id(v) of the paper: a short SHA-256 digest of the value. Memoised: it is a pure function. */
-export function valueId(v: string): string {
-  let id = idCache.get(v);
-  if (id === undefined) {
-    if (idCache.size >= ID_CACHE_LIMIT) idCache.clear();
-    id = bytesToHex(sha256(utf8ToBytes(v))).slice(0, 12);
-    idCache.set(v, id);
-  }
-  return id;
-}
+export const valueId: (v: string) => string = memoDigest(12);
 
 /** getValue() of L18: a fresh, valid value that names its proposer, height and round. */
 export function freshValue(height: number, round: number, proposer: number): string {
