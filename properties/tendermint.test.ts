@@ -52,6 +52,7 @@ const KILLS: Record<TendermintMutant, { budget: number; invariant: string }> = {
   'lock-not-set': { budget: 50, invariant: 'precommit-locks' },
   'prevote-any-step': { budget: 50, invariant: 'no-equivocation' },
   'valid-unchecked': { budget: 1000, invariant: 'validity' },
+  'propose-ignores-valid-value': { budget: 500, invariant: 'proposal-carries-valid' },
 };
 
 describe('every tendermint mutant is killed within its budget', () => {
@@ -115,5 +116,27 @@ describe('tendermint against Twins (Bano et al. 2020)', () => {
       });
     }
     expect(equivocations).toBeGreaterThan(0);
+  });
+});
+
+describe('tendermint reducer, rule by rule', () => {
+  const cfg = clusterConfig(4);
+  const p = tendermint();
+
+  it('L55: f+1 messages of a far higher round move a node that fell behind (nothing is dropped)', () => {
+    let s = p.init(1, cfg).state;
+    for (const from of [2, 3]) s = p.onMessage(s, from, { type: 'prevote', height: 0, round: 500, id: null }).state;
+    expect(s.round).toBe(500);
+    expect(s.step).toBe('propose');
+  });
+
+  it('L49: a decision from a proposal and 2f+1 precommits of a far round', () => {
+    let s = p.init(2, cfg).state;
+    const value = 'h0r300p0';
+    s = p.onMessage(s, 0, { type: 'proposal', height: 0, round: 300, value, validRound: -1 }).state;
+    const id = s.rounds[300]?.proposals[0]?.id ?? [...s.future.values()][0]!.proposals[0]!.id;
+    for (const from of [0, 1, 3]) s = p.onMessage(s, from, { type: 'precommit', height: 0, round: 300, id }).state;
+    expect(s.decisions).toEqual([value]);
+    expect(s.height).toBe(1);
   });
 });

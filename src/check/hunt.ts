@@ -74,9 +74,11 @@ export function shrinkTape<S, M>(
   if (first.violation === undefined) return { tape: [...tape], shrinks: 0 };
   // Entries after the failing step were never read: drop them before fast-check starts.
   const start = consumedTape(first, tape);
+  const target = first.violation.invariant;
   let tries = 0;
   const details = fc.check(
-    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || runTape(protocol, cfg, t).violation === undefined),
+    // Shrink toward the same broken invariant, never drifting to another one.
+    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || runTape(protocol, cfg, t).violation?.invariant !== target),
     // The example counts as the one run; fast-check then shrinks it.
     { examples: [[start]], numRuns: 1, seed: 0 },
   );

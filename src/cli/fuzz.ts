@@ -1,4 +1,5 @@
 import { sha256Hex } from '../core/hash.ts';
+import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { WorkerJob, WorkerReport } from './worker.ts';
@@ -75,6 +76,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   let ran: number;
   let steps = 0;
   const workers = nat('workers', values.workers, 1);
+  // Bad input is found here, in the main thread (exit 2), not inside a worker.
+  fuzzScenario(values.seed, start, shape);
   if (values.engine === 'seedrandom' && workers > 1 && end - start >= 2 * workers) {
     const out = await fuzzInWorkers({ protocol: entry.name, mutant, seed: values.seed, start, end, shape, progressEvery }, workers, t0);
     ran = out.runs;
@@ -101,7 +104,9 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     ran = out.runs;
     steps = out.steps;
   } else {
-    const seedNum = Number.parseInt(sha256Hex(values.seed).slice(0, 8), 16) | 0;
+    // fast-check draws its scenarios from one seed: a shard gets its own seed (its start index
+    // mixed in), so shards of one campaign test different scenarios.
+    const seedNum = Number.parseInt(sha256Hex(start === 0 ? values.seed : `${values.seed}#${start}`).slice(0, 8), 16) | 0;
     failure = huntWithFastCheck(protocol, { seed: seedNum, numRuns: end - start, shape });
     ran = failure ? failure.runsToFailure : end - start;
   }
@@ -183,7 +188,8 @@ async function fuzzInWorkers(
         console.error(`  ... ${sum}/${total} scenarios, ${stepsBy.reduce((a, b) => a + b, 0)} steps, ${Math.round(sum / s)} scenarios/s (${k} workers)`);
       }
     });
-    worker.on('error', reject);
+    // An error crossing the thread boundary loses its class; restore UserError (exit 2).
+    worker.on('error', (e) => reject(e.name === 'UserError' ? new UserError(e.message) : e));
     worker.on('exit', (code) => {
       if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`));
     });

@@ -26,8 +26,8 @@ export const SCENARIO_HELP = `scenario options:
   --heights H         decisions each correct node must reach after GST, drawn from 1..H (default 2)
   --tape L            longest adversary tape, in steps before GST (default 80)
   --no-byzantine      never make nodes Byzantine (default: up to f per run)
-  --twins             let half the runs with Byzantine nodes use Twins (two honest instances
-                      of each Byzantine identity, split by partitions) instead of injections
+  --twins             in half the runs with Byzantine nodes, run each Byzantine identity as
+                      Twins (two honest instances, split by partitions), besides injections
   --drops/--duplicates/--crashes/--partitions/--injections K
                       most faults of that kind per run; each run draws 0..K`;
 
@@ -40,7 +40,7 @@ export function nat(name: string, value: string | undefined, min = 0): number {
 }
 
 export function shapeFrom(values: Record<string, string | boolean | undefined>): ScenarioShape {
-  const sizes = String(values['n']).split(',').map((s) => nat('n', s.trim(), 1));
+  const sizes = String(values['n']).split(',').map((s) => nat('n', s.trim(), 2));
   for (const n of sizes) {
     if (n > 64) throw new UserError(`--n: at most 64 nodes are supported, got ${n}`);
   }

@@ -30,6 +30,7 @@ export function replayCommand(args: readonly string[]): number {
     const protocol = createProtocol(values.protocol, values.mutant);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, got ${JSON.stringify(values.seed)}`);
+    if (!/^\d+(:\d+)*$/.test(values.path)) throw new UserError(`--path: expected numbers separated by colons (as fast-check prints it), got ${JSON.stringify(values.path)}`);
     const failure = huntWithFastCheck(protocol, { seed, numRuns: 1, path: values.path, shape: shapeFrom(values) });
     if (failure === undefined) {
       console.log('the counterexample at that seed and path passes: every invariant held');
@@ -43,7 +44,7 @@ export function replayCommand(args: readonly string[]): number {
   let bad = 0;
   for (const file of positionals) {
     const fx = readFixture(file);
-    const t = timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: true });
+    const t = withFile(file, () => timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: true }));
     const mismatch = expectationMismatch(fx, t.result);
     const v = t.result.violation;
     const outcome = v === undefined ? 'holds' : `violates ${v.invariant} at step ${v.step}`;
@@ -76,7 +77,7 @@ export function explainCommand(args: readonly string[]): number {
   }
   if (positionals.length !== 1) throw new UserError('explain: give exactly one fixture file (see --help)');
   const fx = readFixture(positionals[0]!);
-  const t = timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet });
+  const t = withFile(positionals[0]!, () => timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet }));
   console.log(`story: ${fx.story}`);
   console.log(`expected: ${fx.expect.outcome === 'holds' ? 'every invariant holds' : `${fx.expect.invariant} is violated`}`);
   let lines = t.lines;
@@ -89,4 +90,14 @@ export function explainCommand(args: readonly string[]): number {
   const mismatch = expectationMismatch(fx, t.result);
   if (mismatch !== undefined) console.log(`NOTE: the fixture does not replay as expected: ${mismatch}`);
   return mismatch === undefined ? 0 : 1;
+}
+
+/** Name the fixture in an error its replay raises (an action that is no longer enabled). */
+function withFile<T>(file: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
+  }
 }

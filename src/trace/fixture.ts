@@ -6,6 +6,7 @@ import { validateConfig } from '../core/config.ts';
 import type { Action } from '../sim/actions.ts';
 import { createProtocol } from '../protocols/registry.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
+import { GENERIC_INVARIANTS } from '../check/invariants.ts';
 
 export const FIXTURE_FORMAT = 1;
 
@@ -56,7 +57,8 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
   const a = obj(raw, where);
   const message = (key: string): unknown => {
     const err = protocol.validateMessage?.(a[key]);
-    if (err !== undefined) throw new UserError(`${where}.${key}.${err}`);
+    // Errors about one field start with its name ("round: ..."); about the whole message, not.
+    if (err !== undefined) throw new UserError(/^\w+: /.test(err) ? `${where}.${key}.${err}` : `${where}.${key}: ${err}`);
     return a[key];
   };
   switch (a['kind']) {
@@ -113,6 +115,10 @@ export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
   if (ex['outcome'] === 'holds') expect = { outcome: 'holds' };
   else if (ex['outcome'] === 'violates') {
     if (typeof ex['invariant'] !== 'string') throw new UserError(`${where}.expect.invariant: expected an invariant name, got ${JSON.stringify(ex['invariant'])}`);
+    const known = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name), ...(protocol.finalInvariants ?? []).map((i) => i.name)];
+    if (!known.includes(ex['invariant'])) {
+      throw new UserError(`${where}.expect.invariant: ${protocol.name} has no invariant ${JSON.stringify(ex['invariant'])} (known: ${known.join(', ')})`);
+    }
     expect = { outcome: 'violates', invariant: ex['invariant'] };
   } else {
     throw new UserError(`${where}.expect.outcome: expected "holds" or "violates", got ${JSON.stringify(ex['outcome'])}`);

@@ -3,6 +3,7 @@ import { quorum } from '../../core/quorum.ts';
 import type { TendermintMessage } from './messages.ts';
 import { valueId } from './messages.ts';
 import { type TendermintState, roundLog } from './state.ts';
+import { proposer } from './rules.ts';
 
 type T = Transition<TendermintState, TendermintMessage>;
 type Inv = TransitionInvariant<TendermintState, TendermintMessage>;
@@ -35,7 +36,9 @@ function knownProposals(t: T, height: number, round: number): { value: string; v
   const out: { value: string; validRound: number }[] = [];
   out.push(...roundLog(t.before, height, round).proposals);
   const input = t.input;
-  if (input.kind === 'message' && input.msg.type === 'proposal' && input.msg.height === height && input.msg.round === round) {
+  // Only proposer(h, r) may propose: a proposal from anyone else is no evidence.
+  if (input.kind === 'message' && input.msg.type === 'proposal' && input.msg.height === height && input.msg.round === round &&
+    input.from === proposer(height, round, t.before.n)) {
     out.push(input.msg);
   }
   return out;
@@ -132,7 +135,32 @@ const prevoteRespectsLock: Inv = {
   },
 };
 
+const proposalCarriesValid: Inv = {
+  name: 'proposal-carries-valid',
+  description: 'a correct proposal re-proposes validValue with a real proof of lock (2f+1 prevotes at vr < r), and is new (vr = -1) only when there is no validValue (L15-L19)',
+  check(t, cfg) {
+    const q = quorum(cfg.n, cfg.f);
+    for (const m of sentVotes(t, 'proposal')) {
+      if (m.type !== 'proposal') continue;
+      const story = `node ${t.node} proposed ${m.value} with vr=${m.validRound} at h${m.height} r${m.round}`;
+      if (m.validRound >= 0) {
+        if (m.validRound >= m.round) return `${story}: vr is not below the round`;
+        const who = knownPrevoters(t, m.height, m.validRound, valueId(m.value));
+        if (who.size < q) return `${story}, but it knows ${who.size} prevotes for it at r${m.validRound}, needs ${q}`;
+      } else if (t.after.height === m.height && t.after.round === m.round && t.after.validValue !== null) {
+        // Only when this proposal's round is still the node's round after the call: then no rule
+        // changed validValue after the proposal (L36 needs this round's proposal, which reaches
+        // the proposer itself only in the next call). A later round in the same call (buffered
+        // messages, L55) may set validValue after the proposal: fixture decide-then-propose-*.
+        return `${story} although its validValue is ${t.after.validValue}@${t.after.validRound}`;
+      }
+    }
+    return undefined;
+  },
+};
+
 export const TENDERMINT_INVARIANTS: readonly Inv[] = [
+  proposalCarriesValid,
   lockedRoundMonotonic,
   lockConsistent,
   precommitBackedInv,

@@ -13,6 +13,7 @@ export const TENDERMINT_MUTANTS = {
   'lock-not-set': 'L38-L39: precommit for v without locking on v',
   'prevote-any-step': 'L22: a proposal is prevoted whenever it arrives, not only in step propose',
   'valid-unchecked': 'L23/L29/L36/L50: valid(v) is never checked, so invalid values can be decided',
+  'propose-ignores-valid-value': 'L15-L16: the proposer always proposes a fresh value, still sending validRound (a proof of lock it does not have)',
 } as const satisfies Record<string, string>;
 
 export type TendermintMutant = keyof typeof TENDERMINT_MUTANTS;
@@ -29,6 +30,7 @@ export interface TendermintFlags {
   readonly lockNotSet: boolean;
   readonly prevoteAnyStep: boolean;
   readonly validUnchecked: boolean;
+  readonly proposeIgnoresValidValue: boolean;
 }
 
 export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags {
@@ -41,5 +43,6 @@ export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags 
     lockNotSet: mutant === 'lock-not-set',
     prevoteAnyStep: mutant === 'prevote-any-step',
     validUnchecked: mutant === 'valid-unchecked',
+    proposeIgnoresValidValue: mutant === 'propose-ignores-valid-value',
   };
 }

@@ -4,7 +4,7 @@ import type { TendermintMessage } from './messages.ts';
 import { valueId } from './messages.ts';
 import { type TendermintFlags } from './mutants.ts';
 import { type Out, RULES, onTimeoutPrecommit, onTimeoutPrevote, onTimeoutPropose, prevoteOnNewProposal, proposer, startRound } from './rules.ts';
-import { MAX_ROUNDS_AHEAD, type RoundLog, type TendermintState, withRound } from './state.ts';
+import { type RoundLog, type TendermintState, withRound } from './state.ts';
 
 type TStep = Step<TendermintState, TendermintMessage>;
 
@@ -61,8 +61,6 @@ function addSender(r: RoundLog, from: NodeId): readonly NodeId[] {
 /** Record a received message in the log. Messages of decided heights are ignored (L53 emptied that log). */
 function receive(s: TendermintState, from: NodeId, m: TendermintMessage): TendermintState {
   if (m.height < s.height) return s;
-  // Bounded log: a later height starts at round 0, so its rounds are measured from 0.
-  if (m.round > (m.height === s.height ? s.round : 0) + MAX_ROUNDS_AHEAD) return s;
   return withRound(s, m.height, m.round, (r) => {
     switch (m.type) {
       case 'proposal': {

@@ -8,7 +8,7 @@
 import type { Effect, Timer } from '../../core/types.ts';
 import type { TendermintMessage } from './messages.ts';
 import { freshValue, isValidValue, valueId } from './messages.ts';
-import { FIRED_L34, FIRED_L36, FIRED_L47, type TendermintState, type Vote, countSenders, countVotes, logForHeight, roundLog, withRound } from './state.ts';
+import { FIRED_L34, FIRED_L36, FIRED_L47, type TendermintState, type Vote, countSenders, countVotes, currentRounds, logForHeight, roundLog, withRound } from './state.ts';
 
 /** "2f+1 of any kind": distinct senders, or raw messages for the mutant votes-per-message. */
 function countAny(s: TendermintState, votes: readonly Vote[]): number {
@@ -38,7 +38,8 @@ export function startRound(s: TendermintState, round: number, effects: Effect<Te
   const next: TendermintState = { ...s, round, step: 'propose' }; // L12-L13
   if (proposer(next.height, round, next.n) === next.self) {
     // L14-L19: re-propose the valid value if there is one, so a possible decision is not lost.
-    const proposal = next.validValue ?? freshValue(next.height, round, next.self);
+    const fresh = freshValue(next.height, round, next.self);
+    const proposal = next.flags.proposeIgnoresValidValue ? fresh : next.validValue ?? fresh;
     effects.push({ kind: 'broadcast', msg: { type: 'proposal', height: next.height, round, value: proposal, validRound: next.validRound } });
   } else {
     effects.push({ kind: 'setTimer', timer: timer('timeoutPropose', next.height, round) }); // L21
@@ -132,8 +133,7 @@ export function ruleL47(s: TendermintState): Out | undefined {
 /** L49-L54: a proposal of any round r with 2f+1 precommits for it: decide, next height, StartRound(0). */
 export function ruleL49(s: TendermintState): Out | undefined {
   if (s.decisions[s.height] !== undefined) return undefined;
-  for (const log of s.rounds) {
-    if (log === undefined) continue;
+  for (const { log } of currentRounds(s)) {
     const p = log.proposals.find((x) => countVotes(log.precommits, x.id) >= s.quorum);
     if (p === undefined || !valid(s, p.value)) continue; // L50
     const effects: Effect<TendermintMessage>[] = [{ kind: 'decide', height: s.height, value: p.value }]; // L51
@@ -157,9 +157,8 @@ export function ruleL49(s: TendermintState): Out | undefined {
 /** L55-L56: f+1 distinct senders in a higher round of this height: skip to that round. */
 export function ruleL55(s: TendermintState): Out | undefined {
   let best = -1;
-  for (let r = s.round + 1; r < s.rounds.length; r++) {
-    const log = s.rounds[r];
-    if (log !== undefined && log.senders.length >= s.weakQuorum) best = r;
+  for (const { round, log } of currentRounds(s)) {
+    if (round > s.round && round > best && log.senders.length >= s.weakQuorum) best = round;
   }
   if (best < 0) return undefined;
   const effects: Effect<TendermintMessage>[] = [];

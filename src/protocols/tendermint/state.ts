@@ -37,9 +37,9 @@ export const FIRED_L36 = 2;
 export const FIRED_L47 = 4;
 
 /**
- * A bound on how far ahead of its own round a node records messages (TigerBeetle style:
- * a limit on every queue). Only a Byzantine node sends such rounds; ignoring them can
- * delay a round skip (L55), never break safety.
+ * Rounds up to this far ahead of the node's own round live in the dense per-round array;
+ * later ones (a node that fell far behind, or a Byzantine node's made-up round) go to the
+ * sparse map, so that one message can never make the array huge. Nothing is dropped.
  */
 export const MAX_ROUNDS_AHEAD = 64;
 
@@ -63,7 +63,11 @@ export interface TendermintState {
   readonly validRound: number;
   /** The message log of the current height, indexed by round (L53 empties it at a new height). */
   readonly rounds: readonly (RoundLog | undefined)[];
-  /** Messages that arrived early, for later heights, keyed `${height}/${round}`. */
+  /**
+   * The sparse rest of the log, keyed `${height}/${round}`: messages for later heights, and
+   * for rounds of this height beyond round + MAX_ROUNDS_AHEAD. The array wins where both hold
+   * a round.
+   */
   readonly future: ReadonlyMap<string, RoundLog>;
 }
 
@@ -74,9 +78,29 @@ export function roundKey(height: number, round: number): string {
 }
 
 export function roundLog(s: TendermintState, height: number, round: number): RoundLog {
-  if (height === s.height) return s.rounds[round] ?? EMPTY_ROUND;
   if (height < s.height) return EMPTY_ROUND;
+  if (height === s.height) {
+    const dense = s.rounds[round];
+    if (dense !== undefined || s.future.size === 0) return dense ?? EMPTY_ROUND;
+  }
   return s.future.get(roundKey(height, round)) ?? EMPTY_ROUND;
+}
+
+/** Every round log of the current height with its round, dense ones first. */
+export function currentRounds(s: TendermintState): { round: number; log: RoundLog }[] {
+  const out: { round: number; log: RoundLog }[] = [];
+  for (let r = 0; r < s.rounds.length; r++) {
+    const log = s.rounds[r];
+    if (log !== undefined) out.push({ round: r, log });
+  }
+  if (s.future.size > 0) {
+    const prefix = `${s.height}/`;
+    for (const [key, log] of s.future) {
+      const round = Number(key.slice(prefix.length));
+      if (key.startsWith(prefix) && s.rounds[round] === undefined) out.push({ round, log });
+    }
+  }
+  return out;
 }
 
 /** The state with the log of (height, round) replaced; height must be current or future. */
@@ -84,11 +108,16 @@ export function withRound(s: TendermintState, height: number, round: number, upd
   const before = roundLog(s, height, round);
   const after = update(before);
   if (after === before) return s;
-  if (height === s.height) {
+  if (height === s.height && round <= s.round + MAX_ROUNDS_AHEAD) {
     const rounds = s.rounds.slice();
     while (rounds.length < round) rounds.push(undefined);
     rounds[round] = after;
-    return { ...s, rounds };
+    const key = roundKey(height, round);
+    if (!s.future.has(key)) return { ...s, rounds };
+    // The round came near: its log moves from the sparse map to the array.
+    const future = new Map(s.future);
+    future.delete(key);
+    return { ...s, rounds, future };
   }
   const future = new Map(s.future);
   future.set(roundKey(height, round), after);
@@ -103,10 +132,10 @@ export function logForHeight(s: TendermintState, height: number): Pick<Tendermin
     const slash = key.indexOf('/');
     const h = Number(key.slice(0, slash));
     const r = Number(key.slice(slash + 1));
-    if (h === height) {
+    if (h === height && r <= MAX_ROUNDS_AHEAD) {
       while (rounds.length < r) rounds.push(undefined);
       rounds[r] = log;
-    } else if (h > height) future.set(key, log);
+    } else if (h >= height) future.set(key, log);
   }
   return { rounds, future };
 }
