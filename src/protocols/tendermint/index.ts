@@ -17,8 +17,9 @@ function voteSlot(from: NodeId, m: TendermintMessage): VoteSlot {
 }
 
 /**
- * What a Byzantine node may sign: for every height a correct node is at and rounds from
- * the lowest current round to one past the highest, prevotes and precommits for nil, for
+ * What a Byzantine node may sign: for every height some node is at (its own included) and
+ * rounds from the lowest current round there to one past the highest (rounds everyone has
+ * left are not offered: widening to round 0 did not kill old-pol-accepted any faster), prevotes and precommits for nil, for
  * every value in play and for a value of its own; and, where it is the proposer, proposals
  * of those values with any validRound below the round (stale or forged proofs of lock),
  * plus one invalid value to test valid(v).

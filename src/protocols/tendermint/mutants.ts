@@ -6,7 +6,7 @@ import type { MutantInfo } from '../../core/types.ts';
  */
 export const TENDERMINT_MUTANTS = {
   'lock-ignored': 'L23: prevote for a new proposal (vr = -1) whatever the lock says',
-  'quorum-too-small': 'every 2f+1 threshold is 2f (L28, L34, L36, L44, L47, L49)',
+  'quorum-too-small': 'every 2f+1 threshold is one vote short (2f when n = 3f+1) (L28, L34, L36, L44, L47, L49)',
   'old-pol-accepted': 'L29: accept a proof of lock older than lockedRound (the lockedRound <= vr test is gone)',
   'votes-per-message': 'votes counted per message, not per sender: a duplicated vote counts twice',
   'stale-timeout': 'L58/L62/L66: timeouts act without checking height, round and step',
