@@ -3,7 +3,7 @@
  * 2 for bad input, and fuzz results that do not depend on the number of worker threads.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,6 +45,13 @@ describe('cli', () => {
     const e = cli('explain', fx);
     expect(e.code).toBe(0);
     expect(e.out).toMatch(/VIOLATION precommit-locks/);
+    const chart = join(mkdtempSync(join(tmpdir(), 'ch-')), 'chart.html');
+    expect(cli('explain', fx, '--chart', chart).code).toBe(0);
+    const html = readFileSync(chart, 'utf8');
+    expect(html).toMatch(/<svg/);
+    expect(html).toMatch(/precommit-locks broken/);
+    // One arrow per message that was delivered, dropped or left in flight.
+    expect((html.match(/<line x1=/g) ?? []).length).toBeGreaterThan(5);
   });
 
   it('fuzz finds the same failure with 1 or 2 worker threads', () => {

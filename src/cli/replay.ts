@@ -2,6 +2,8 @@ import { createProtocol } from '../protocols/registry.ts';
 import { huntWithFastCheck } from '../check/hunt.ts';
 import { expectationMismatch, readFixture } from '../trace/fixture.ts';
 import { timeline } from '../trace/explain.ts';
+import { sequenceChart } from '../trace/chart.ts';
+import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { parseArgs } from 'node:util';
 import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
@@ -57,18 +59,20 @@ export function replayCommand(args: readonly string[]): number {
   return bad === 0 ? 0 : 1;
 }
 
-const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N]
+const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html]
 
 Replay a fixture and print a readable timeline: every action (delivered, dropped,
 duplicated, injected, timers, partitions, crashes), what each node did in response
 (step, round and lock changes, messages sent, decisions), and the first broken invariant.
   --quiet     only actions and decisions, not each node's reaction
-  --last N    only the last N actions (the end of a long run is where it breaks)`;
+  --last N    only the last N actions (the end of a long run is where it breaks)
+  --chart F   also write a message sequence chart of the run to F (self-contained HTML)`;
 
 export function explainCommand(args: readonly string[]): number {
   const { values, positionals } = parseArgs({ args: [...args], options: {
     quiet: { type: 'boolean', default: false },
     last: { type: 'string' },
+    chart: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   }, allowPositionals: true, strict: true });
   if (values.help) {
@@ -87,6 +91,11 @@ export function explainCommand(args: readonly string[]): number {
     if (cut > 0) lines = [lines[0]!, `      ... (${fx.actions.length - n} earlier actions)`, ...lines.slice(cut)];
   }
   console.log(lines.join('\n'));
+  if (values.chart !== undefined) {
+    const html = sequenceChart(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, `${positionals[0]}: ${fx.story}`);
+    writeFileSync(values.chart, html);
+    console.log(`chart written: ${values.chart}`);
+  }
   const mismatch = expectationMismatch(fx, t.result);
   if (mismatch !== undefined) console.log(`NOTE: the fixture does not replay as expected: ${mismatch}`);
   return mismatch === undefined ? 0 : 1;
