@@ -16,8 +16,7 @@ export function sequenceChart<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig
   const arrows: { src: number; to: number; from: number; until: number; label: string; fate: 'delivered' | 'dropped' | 'in flight' }[] = [];
   const marks: { node: number; step: number; text: string; kind: 'timer' | 'decide' | 'fault' | 'byzantine' }[] = [];
   const rows: string[] = ['start'];
-  let prev: World<S, M> | null = null;
-  const observe = (index: number, action: Action<M> | null, w: World<S, M>, rec: StepRecord<S, M>) => {
+  const observe = (index: number, action: Action<M> | null, _w: World<S, M>, rec: StepRecord<S, M>) => {
     const row = index + 1;
     if (action !== null) {
       rows.push(`${index} ${action.kind}`);
@@ -34,10 +33,8 @@ export function sequenceChart<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig
     }
     for (const e of rec.sent) sent.set(e.id, { src: e.src, to: e.to, step: row, label: `#${e.id} ${protocol.describe(e.msg)}` });
     for (const d of rec.decided) marks.push({ node: d.node, step: row, text: `decides ${d.value} (height ${d.height})`, kind: 'decide' });
-    prev = w;
   };
   const result = runActions(protocol, cfg, actions, { observe });
-  void prev;
   const end = rows.length;
   for (const e of sent.values()) arrows.push({ src: e.src, to: e.to, from: e.step, until: end, label: e.label, fate: 'in flight' });
 
