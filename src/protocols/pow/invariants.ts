@@ -6,6 +6,7 @@
  * chainwork, not its head, not its retarget options, not its BIP9 cache. Only the tree's
  * membership and each block's connection order (`seq`, the node's first-seen record) are read.
  */
+import { boundedMemo } from '../../core/hash.ts';
 import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
 import { type PowParams, blockWork, checkProofOfWorkBits, nextWorkRequired } from './arith.ts';
 import { type Deployment, deploymentState } from './bip9.ts';
@@ -15,19 +16,10 @@ import { type PowState, ancestorAt, chainTo } from './state.ts';
 type T = Transition<PowState, PowMessage>;
 type Inv = TransitionInvariant<PowState, PowMessage>;
 
-const workByBits = new Map<number, bigint>();
 const chainworkById = new Map<string, bigint>();
 const CACHE_LIMIT = 200_000;
 
-function work(bits: number): bigint {
-  let w = workByBits.get(bits);
-  if (w === undefined) {
-    if (workByBits.size >= CACHE_LIMIT) workByBits.clear();
-    w = blockWork(bits);
-    workByBits.set(bits, w);
-  }
-  return w;
-}
+const work: (bits: number) => bigint = boundedMemo(blockWork, CACHE_LIMIT);
 
 /**
  * Chainwork of a connected block: the sum of blockWork over it and its ancestors. Memoised by
