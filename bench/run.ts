@@ -18,12 +18,13 @@ const { values } = parseArgs({
     protocol: { type: 'string' },
     runs: { type: 'string', default: '5000' },
     'kill-budget': { type: 'string', default: '30000' },
+    'kill-sizes': { type: 'string', default: '4,7' },
     'no-kills': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--kill-budget N] [--no-kills]
+  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--kill-budget N] [--kill-sizes 4,7] [--no-kills]
 
 Throughput (scenarios/s and steps/s, one core, the fuzz command's default scenario shape
 for n=4 and n=7) and bug finding (per mutant: scenarios and seconds to the first failure,
@@ -66,21 +67,24 @@ for (const entry of Object.values(PROTOCOLS)) {
   }
   if (values['no-kills']) continue;
   const budget = Number(values['kill-budget']);
-  console.log(`\nbug finding (seedrandom fuzzer, seed "bench", n=4 default shape, budget ${budget}):`);
-  console.log('| mutant | killed by | runs to failure | time to failure (s) | shrink (s) | shrunk actions | shrunk tape |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const m of entry.mutants) {
-    const protocol = entry.create(m.name);
-    const t0 = performance.now();
-    const found = fuzzCampaign(protocol, { seed: 'bench', start: 0, end: budget, shrink: false });
-    const t1 = performance.now();
-    if (found.failure === undefined) {
-      console.log(`| ${m.name} | SURVIVED | > ${budget} | ${((t1 - t0) / 1000).toFixed(2)} | | | |`);
-      continue;
+  for (const n of values['kill-sizes'].split(',').map(Number)) {
+    const shape = { ...DEFAULT_SHAPE, sizes: [n] };
+    console.log(`\nbug finding (seedrandom fuzzer, seed "bench", n=${n} default shape, budget ${budget}):`);
+    console.log('| mutant | killed by | runs to failure | time to failure (s) | shrink (s) | shrunk actions | shrunk tape |');
+    console.log('|---|---|---|---|---|---|---|');
+    for (const m of entry.mutants) {
+      const protocol = entry.create(m.name);
+      const t0 = performance.now();
+      const found = fuzzCampaign(protocol, { seed: 'bench', start: 0, end: budget, shrink: false, shape });
+      const t1 = performance.now();
+      if (found.failure === undefined) {
+        console.log(`| ${m.name} | SURVIVED | > ${budget} | ${((t1 - t0) / 1000).toFixed(2)} | | | |`);
+        continue;
+      }
+      const shrunk = fuzzCampaign(protocol, { seed: 'bench', start: found.runs - 1, end: found.runs, shape });
+      const t2 = performance.now();
+      const f = shrunk.failure!;
+      console.log(`| ${m.name} | ${f.result.violation!.invariant} | ${found.runs} | ${((t1 - t0) / 1000).toFixed(2)} | ${((t2 - t1) / 1000).toFixed(2)} | ${f.result.actions.length} | ${f.scenario.tape.length} |`);
     }
-    const shrunk = fuzzCampaign(protocol, { seed: 'bench', start: found.runs - 1, end: found.runs });
-    const t2 = performance.now();
-    const f = shrunk.failure!;
-    console.log(`| ${m.name} | ${f.result.violation!.invariant} | ${found.runs} | ${((t1 - t0) / 1000).toFixed(2)} | ${((t2 - t1) / 1000).toFixed(2)} | ${f.result.actions.length} | ${f.scenario.tape.length} |`);
   }
 }
