@@ -19,12 +19,13 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '5000' },
     'kill-budget': { type: 'string', default: '30000' },
     'kill-sizes': { type: 'string', default: '4,7' },
+    repeat: { type: 'string', default: '3' },
     'no-kills': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--kill-budget N] [--kill-sizes 4,7] [--no-kills]
+  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--repeat K] [--kill-budget N] [--kill-sizes 4,7] [--no-kills]
 
 Throughput (scenarios/s and steps/s, one core, the fuzz command's default scenario shape
 for n=4 and n=7) and bug finding (per mutant: scenarios and seconds to the first failure,
@@ -59,12 +60,18 @@ const entries = Object.values(PROTOCOLS).filter((e) => values.protocol === undef
 // Throughput first, for every protocol: the long kill campaigns fill the id caches and the
 // heap, and measured after them the same runs were up to 35% slower.
 console.log('\nthroughput (correct protocol; generation of scenarios not timed):');
+// The same measurement repeated: on a shared virtual machine one run can be 2x another.
+const repeat = Math.max(1, Number(values.repeat));
+console.log(`(median of ${repeat} repetitions, min-max in brackets)`);
 console.log('| protocol | n | scenarios/s | steps/s | steps/scenario | failures |');
 console.log('|---|---|---|---|---|---|');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const spread = (xs: number[]) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]`;
 for (const entry of entries) {
   for (const n of [4, 7]) {
-    const r = throughput(entry.create(), { ...DEFAULT_SHAPE, sizes: [n] }, n === 4 ? runs : Math.ceil(runs / 4));
-    console.log(`| ${entry.name} | ${n} | ${fmt(r.scenariosPerSecond)} | ${fmt(r.stepsPerSecond)} | ${r.stepsPerScenario.toFixed(1)} | ${r.failures} |`);
+    const rs = Array.from({ length: repeat }, () => throughput(entry.create(), { ...DEFAULT_SHAPE, sizes: [n] }, n === 4 ? runs : Math.ceil(runs / 4)));
+    const r = rs[0]!;
+    console.log(`| ${entry.name} | ${n} | ${spread(rs.map((x) => x.scenariosPerSecond))} | ${spread(rs.map((x) => x.stepsPerSecond))} | ${r.stepsPerScenario.toFixed(1)} | ${r.failures} |`);
   }
 }
 for (const entry of entries) {
