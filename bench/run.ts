@@ -12,6 +12,7 @@ import { runTape } from '../src/check/execute.ts';
 import { fuzzCampaign } from '../src/check/hunt.ts';
 import { PROTOCOLS } from '../src/protocols/registry.ts';
 import type { Protocol } from '../src/core/types.ts';
+import { whitepaperReport } from '../src/protocols/pow/whitepaper.ts';
 
 const { values } = parseArgs({
   options: {
@@ -21,15 +22,17 @@ const { values } = parseArgs({
     'kill-sizes': { type: 'string', default: '4,7' },
     repeat: { type: 'string', default: '3' },
     'no-kills': { type: 'boolean', default: false },
+    whitepaper: { type: 'string', default: '6000' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--repeat K] [--kill-budget N] [--kill-sizes 4,7] [--no-kills]
+  console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--repeat K] [--kill-budget N] [--kill-sizes 4,7] [--no-kills] [--whitepaper TRIALS]
 
 Throughput (scenarios/s and steps/s, one core, the fuzz command's default scenario shape
 for n=4 and n=7) and bug finding (per mutant: scenarios and seconds to the first failure,
-shrinking time and the shrunk counterexample's length).`);
+shrinking time and the shrunk counterexample's length), and for pow the whitepaper's
+attacker race (Nakamoto 2008, section 11) against the paper's table (0 trials = skip).`);
   process.exit(0);
 }
 
@@ -98,4 +101,11 @@ for (const entry of entries) {
       console.log(`| ${m.name} | ${f.result.violation!.invariant} | ${found.runs} | ${((t1 - t0) / 1000).toFixed(2)} | ${((t2 - t1) / 1000).toFixed(2)} | ${f.result.actions.length} | ${f.scenario.tape.length} |`);
     }
   }
+}
+
+if ((values.protocol === undefined || values.protocol === 'pow') && Number(values.whitepaper) > 0) {
+  const report = whitepaperReport({ trials: Number(values.whitepaper), seed: 'bench' });
+  console.log(`\n## pow: attacker race vs Nakamoto 2008 section 11 (${values.whitepaper} trials per cell, ${report.seconds.toFixed(1)} s)\n`);
+  console.log(report.text);
+  console.log(report.consistent ? '\nevery cell within its 99.9% interval' : '\nSOME CELLS OUTSIDE THEIR 99.9% INTERVAL');
 }
