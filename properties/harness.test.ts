@@ -9,7 +9,7 @@ import { quorum } from '../src/core/quorum.ts';
 import { UserError } from '../src/core/errors.ts';
 import { initWorld, step, ActionError } from '../src/sim/step.ts';
 import { runTape } from '../src/check/execute.ts';
-import { decodeChoice, synchronousAction } from '../src/adversary/decode.ts';
+import { KIND_ORDER, decodeChoice, enabledKinds, synchronousAction } from '../src/adversary/decode.ts';
 import { scenarioArb } from '../src/adversary/arbitraries.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import { tendermint } from '../src/protocols/tendermint/index.ts';
@@ -85,6 +85,23 @@ describe('the simulator', () => {
     expect(() => step(protocol, noBudget, { kind: 'drop', id: noBudget.inFlight[0]!.id })).toThrow(/drops budget exhausted/);
     const gst = step(protocol, w, { kind: 'gst' }).world;
     expect(() => step(protocol, gst, { kind: 'crash', node: 0 })).toThrow(/not enabled after GST/);
+  });
+
+  it('enabled kinds always come in the canonical KIND_ORDER (the tape decoding depends on it)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 0xffff }), { maxLength: 60 }), (tape) => {
+        let w = initWorld(protocol, cfg).world;
+        for (const x of tape) {
+          const kinds = enabledKinds(protocol, w);
+          const positions = kinds.map((k) => KIND_ORDER.indexOf(k));
+          expect(positions.every((p, i) => p >= 0 && (i === 0 || p > positions[i - 1]!))).toBe(true);
+          const a = decodeChoice(protocol, w, x);
+          if (a === undefined) break;
+          w = step(protocol, w, a).world;
+        }
+      }),
+      { numRuns: 100, seed: 13 },
+    );
   });
 
   it('the all-zero tape is FIFO delivery: the same run as the synchronous network', () => {

@@ -45,7 +45,6 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     used: NO_FAULTS,
     nextId: 0,
     gst: false,
-    steps: 0,
     stepsAfterGst: 0,
     decisions: Array.from({ length: instanceCount(cfg) }, () => []),
   };
@@ -185,7 +184,6 @@ function finish<S, M>(w: World<S, M>, sc: Scratch<S, M>, patch: Partial<World<S,
     used: patch.used ?? w.used,
     nextId: sc.nextId,
     gst: patch.gst ?? w.gst,
-    steps: w.steps + 1,
     stepsAfterGst: w.gst ? w.stepsAfterGst + 1 : (patch.gst ? 0 : w.stepsAfterGst),
     decisions: sc.decisions ?? w.decisions,
   };

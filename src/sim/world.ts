@@ -45,14 +45,9 @@ export interface World<S, M> {
   readonly nextId: number;
   /** True once the network turned synchronous. */
   readonly gst: boolean;
-  readonly steps: number;
   readonly stepsAfterGst: number;
   /** decisions[node][height] = value decided, for every node (Byzantine ones included, unchecked). */
   readonly decisions: readonly (readonly (string | undefined)[])[];
-}
-
-export function timerKey(t: Timer): string {
-  return `${t.name}/${t.height}/${t.round}`;
 }
 
 export function sameTimer(a: Timer, b: Timer): boolean {
@@ -72,12 +67,6 @@ export function identityOf(cfg: ClusterConfig, instance: number): NodeId {
 /** Byzantine identity, or a twin instance (twins are Byzantine by definition). */
 export function isByzantine(cfg: ClusterConfig, node: NodeId): boolean {
   return node >= cfg.n || cfg.byzantine.includes(node);
-}
-
-export function correctNodes(cfg: ClusterConfig): NodeId[] {
-  const out: NodeId[] = [];
-  for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) out.push(i);
-  return out;
 }
 
 /** Can this envelope be delivered now: recipient up, and sender and recipient on one side of any partition. */

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { validateConfig } from '../core/config.ts';
-import type { Action } from '../sim/actions.ts';
+import { type Action, ACTION_KINDS } from '../sim/actions.ts';
 import { createProtocol } from '../protocols/registry.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
 import { GENERIC_INVARIANTS } from '../check/invariants.ts';
@@ -89,7 +89,7 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
       return { kind: 'event', node: nat(a, 'node', where), event: a['event'] };
     default:
       throw new UserError(
-        `${where}.kind: unknown action ${JSON.stringify(a['kind'])} (known: deliver, drop, duplicate, fire, inject, crash, restart, partition, heal, event, gst)`,
+        `${where}.kind: unknown action ${JSON.stringify(a['kind'])} (known: ${ACTION_KINDS.join(', ')})`,
       );
   }
 }
