@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { ClusterConfig, FaultBudget } from '../core/types.ts';
 import { clusterConfig } from '../core/config.ts';
 import { maxFaulty } from '../core/quorum.ts';
+import type { Priority } from './priority.ts';
 
 /** Upper bound of one tape integer: large enough to index any enabled action list we build. */
 export const TAPE_VALUE_MAX = 0xffff;
@@ -24,6 +25,12 @@ export interface ScenarioShape {
   readonly byzantine: boolean;
   /** Let Byzantine nodes run as Twins (two honest instances of one identity) instead of injecting. */
   readonly twins?: boolean;
+  /**
+   * How "deliver" picks its message: uniform (by the tape), priority (PCT-style node
+   * priorities, see priority.ts), or mixed (half the scenarios each). Only the seedrandom
+   * fuzzer draws priorities; fast-check scenarios are uniform.
+   */
+  readonly strategy?: 'uniform' | 'priority' | 'mixed';
   readonly maxHeights: number;
   readonly maxTape: number;
 }
@@ -39,6 +46,8 @@ export const DEFAULT_SHAPE: ScenarioShape = {
 export interface Scenario {
   readonly cfg: ClusterConfig;
   readonly tape: readonly number[];
+  /** Priority delivery for this scenario, if its strategy drew one. */
+  readonly priority?: Priority;
 }
 
 /**

@@ -36,5 +36,14 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults });
   const length = int(0, shape.maxTape);
   const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
-  return { cfg, tape };
+  const strategy = shape.strategy ?? 'uniform';
+  if (strategy === 'uniform' || (strategy === 'mixed' && rng() < 0.5)) return { cfg, tape };
+  // Drawn after everything else: the uniform scenarios of a seed are the same whatever the strategy.
+  const order = Array.from({ length: cfg.n + cfg.twins.length }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const changes = Array.from({ length: int(1, 3) }, () => int(0, Math.max(0, length - 1)));
+  return { cfg, tape, priority: { order, changes } };
 }

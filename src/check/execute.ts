@@ -3,7 +3,8 @@ import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
 import { UserError } from '../core/errors.ts';
 import { type World, allCorrectDecided } from '../sim/world.ts';
-import { decodeChoice, synchronousAction } from '../adversary/decode.ts';
+import { decodeChoice, enabledKinds, pickOfKind, synchronousAction } from '../adversary/decode.ts';
+import { type Priority, priorityDelivery } from '../adversary/priority.ts';
 import { Checker, type Violation } from './invariants.ts';
 
 export interface RunResult<S, M> {
@@ -67,12 +68,30 @@ export function execute<S, M>(
  * delivers FIFO until every correct node decided, the cluster is quiescent, or the
  * post-GST step bound is spent.
  */
-export function tapeScheduler<S, M>(protocol: Protocol<S, M>, tape: readonly number[]): (w: World<S, M>, index: number) => Action<M> | undefined {
+export function tapeScheduler<S, M>(
+  protocol: Protocol<S, M>,
+  tape: readonly number[],
+  priority?: Priority,
+): (w: World<S, M>, index: number) => Action<M> | undefined {
   let pos = 0;
+  const order = priority ? [...priority.order] : [];
+  const changes = new Set(priority?.changes ?? []);
   return (w) => {
     if (!w.gst) {
       while (pos < tape.length) {
-        const a = decodeChoice(protocol, w, tape[pos++]!);
+        const x = tape[pos]!;
+        if (priority !== undefined && changes.has(pos)) order.push(order.shift()!);
+        pos++;
+        if (priority === undefined) {
+          const a = decodeChoice(protocol, w, x);
+          if (a !== undefined) return a;
+          continue;
+        }
+        // Priority delivery: the tape still picks the kind; "deliver" follows the priorities.
+        const kinds = enabledKinds(protocol, w);
+        if (kinds.length === 0) continue;
+        const kind = kinds[x % kinds.length]!;
+        const a = kind === 'deliver' ? priorityDelivery(w, order) : pickOfKind(protocol, w, kind, Math.floor(x / kinds.length));
         if (a !== undefined) return a;
       }
       return { kind: 'gst' };
@@ -83,8 +102,13 @@ export function tapeScheduler<S, M>(protocol: Protocol<S, M>, tape: readonly num
   };
 }
 
-export function runTape<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, tape: readonly number[], options: RunOptions<S, M> = {}): RunResult<S, M> {
-  return execute(protocol, cfg, tapeScheduler(protocol, tape), options);
+export function runTape<S, M>(
+  protocol: Protocol<S, M>,
+  cfg: ClusterConfig,
+  tape: readonly number[],
+  options: RunOptions<S, M> & { priority?: Priority | undefined } = {},
+): RunResult<S, M> {
+  return execute(protocol, cfg, tapeScheduler(protocol, tape, options.priority), options);
 }
 
 /** Replay an explicit action list (a fixture). */

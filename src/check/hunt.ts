@@ -4,6 +4,7 @@ import { defaultGstStepBound } from '../core/config.ts';
 import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, scenarioArb, tapeArb } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { type RunResult, runTape } from './execute.ts';
+import type { Priority } from '../adversary/priority.ts';
 
 export interface Failure<S, M> {
   /** The shrunk scenario. */
@@ -31,7 +32,7 @@ export function huntWithFastCheck<S, M>(
   const details = fc.check(
     fc.property(scenarioArb(options.shape ?? DEFAULT_SHAPE), (sc) => {
       runs++;
-      const bad = runTape(protocol, sc.cfg, sc.tape).violation !== undefined;
+      const bad = runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority }).violation !== undefined;
       if (bad && firstFailureAt === 0) firstFailureAt = runs;
       return !bad;
     }),
@@ -41,7 +42,7 @@ export function huntWithFastCheck<S, M>(
   const [scenario] = details.counterexample;
   return {
     scenario,
-    result: runTape(protocol, scenario.cfg, scenario.tape),
+    result: runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority }),
     runsToFailure: firstFailureAt,
     shrinks: details.numShrinks,
     seed: details.seed,
@@ -69,8 +70,10 @@ export function shrinkTape<S, M>(
   tape: readonly number[],
   maxLength: number,
   budget = SHRINK_BUDGET,
+  priority?: Priority,
 ): { tape: number[]; shrinks: number } {
-  const first = runTape(protocol, cfg, tape);
+  const run = (t: readonly number[]) => runTape(protocol, cfg, t, { priority });
+  const first = run(tape);
   if (first.violation === undefined) return { tape: [...tape], shrinks: 0 };
   // Entries after the failing step were never read: drop them before fast-check starts.
   const start = consumedTape(first, tape);
@@ -78,13 +81,13 @@ export function shrinkTape<S, M>(
   let tries = 0;
   const details = fc.check(
     // Shrink toward the same broken invariant, never drifting to another one.
-    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || runTape(protocol, cfg, t).violation?.invariant !== target),
+    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || run(t).violation?.invariant !== target),
     // The example counts as the one run; fast-check then shrinks it.
     { examples: [[start]], numRuns: 1, seed: 0 },
   );
   if (!details.failed || details.counterexample === null) return { tape: start, shrinks: 0 };
   const shrunk = details.counterexample[0] ?? start;
-  return { tape: consumedTape(runTape(protocol, cfg, shrunk), shrunk), shrinks: details.numShrinks };
+  return { tape: consumedTape(run(shrunk), shrunk), shrinks: details.numShrinks };
 }
 
 /**
@@ -93,19 +96,22 @@ export function shrinkTape<S, M>(
  * candidate is kept only if the same invariant still breaks; deterministic and cheap.
  */
 export function simplifyConfig<S, M>(protocol: Protocol<S, M>, scenario: Scenario): Scenario {
-  const first = runTape(protocol, scenario.cfg, scenario.tape);
+  const { priority } = scenario;
+  const first = runTape(protocol, scenario.cfg, scenario.tape, { priority });
   const target = first.violation?.invariant;
   if (target === undefined) return scenario;
   let cfg = scenario.cfg;
   const tryCfg = (candidate: ClusterConfig) => {
-    if (runTape(protocol, candidate, scenario.tape).violation?.invariant === target) cfg = candidate;
+    // A priority order covers every instance: keep it only while the instance count stays.
+    if (priority !== undefined && candidate.twins.length !== scenario.cfg.twins.length) return;
+    if (runTape(protocol, candidate, scenario.tape, { priority }).violation?.invariant === target) cfg = candidate;
   };
   if (cfg.heights > 1) tryCfg({ ...cfg, heights: 1, gstStepBound: defaultGstStepBound(cfg.n, 1) });
-  const used = runTape(protocol, cfg, scenario.tape).world.used;
+  const used = runTape(protocol, cfg, scenario.tape, { priority }).world.used;
   const faults = { ...used };
   if (JSON.stringify(faults) !== JSON.stringify(cfg.faults)) tryCfg({ ...cfg, faults });
   if (cfg.byzantine.length > 0) tryCfg({ ...cfg, byzantine: [], twins: [], faults: { ...cfg.faults, injections: 0 } });
-  return { cfg, tape: scenario.tape };
+  return { ...scenario, cfg };
 }
 
 export interface FuzzProgress {
@@ -136,21 +142,21 @@ export function fuzzCampaign<S, M>(
   const every = options.progressEvery ?? 1000;
   for (let i = options.start; i < options.end; i++) {
     const sc = fuzzScenario(options.seed, i, shape);
-    const r = runTape(protocol, sc.cfg, sc.tape);
+    const r = runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority });
     steps += r.actions.length;
     if (r.violation !== undefined) {
       let scenario: Scenario = sc;
       let shrinks = 0;
       if (options.shrink !== false) {
-        const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape);
-        scenario = simplifyConfig(protocol, { cfg: sc.cfg, tape: shrunk.tape });
+        const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, shape.maxTape, SHRINK_BUDGET, sc.priority);
+        scenario = simplifyConfig(protocol, { ...sc, tape: shrunk.tape });
         // A simpler config can let the tape shrink further.
-        const again = scenario.cfg === sc.cfg ? shrunk : shrinkTape(protocol, scenario.cfg, scenario.tape, shape.maxTape);
-        scenario = { cfg: scenario.cfg, tape: again.tape };
+        const again = scenario.cfg === sc.cfg ? shrunk : shrinkTape(protocol, scenario.cfg, scenario.tape, shape.maxTape, SHRINK_BUDGET, sc.priority);
+        scenario = { ...scenario, tape: again.tape };
         shrinks = shrunk.shrinks + (again === shrunk ? 0 : again.shrinks);
       }
       return {
-        failure: { scenario, result: runTape(protocol, scenario.cfg, scenario.tape), runsToFailure: i - options.start + 1, shrinks },
+        failure: { scenario, result: runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority }), runsToFailure: i - options.start + 1, shrinks },
         runs: i - options.start + 1,
         steps,
       };
