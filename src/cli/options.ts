@@ -11,7 +11,7 @@ export const SCENARIO_OPTIONS = {
   tape: { type: 'string', default: String(DEFAULT_SHAPE.maxTape) },
   'no-byzantine': { type: 'boolean', default: false },
   twins: { type: 'boolean', default: false },
-  strategy: { type: 'string', default: 'uniform' },
+  strategy: { type: 'string', default: 'mixed' },
   drops: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.drops) },
   duplicates: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.duplicates) },
   crashes: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.crashes) },
@@ -27,11 +27,12 @@ export const SCENARIO_HELP = `scenario options:
   --heights H         decisions each correct node must reach after GST, drawn from 1..H (default 2)
   --tape L            longest adversary tape, in steps before GST (default 80)
   --no-byzantine      never make nodes Byzantine (default: up to f per run)
-  --strategy S        how deliveries are chosen: uniform (default: the tape picks any
-                      message), priority (PCT-style: nodes get random priorities, the
-                      highest-priority node with mail is served first; finds deep lock
-                      bugs 2.5-9x sooner at n=4), or mixed (half the scenarios each);
-                      fuzz's seedrandom engine only
+  --strategy S        how deliveries are chosen: uniform (the tape picks any message),
+                      priority (PCT-style: nodes get random priorities, the highest-
+                      priority node with mail is served first; finds deep lock bugs
+                      2.5-9x sooner at n=4), or mixed (default: half the scenarios each;
+                      the uniform half is exactly the uniform campaign's); the fast-check
+                      engine is always uniform
   --twins             in half the runs with Byzantine nodes, run each Byzantine identity as
                       Twins (two honest instances, split by partitions), besides injections
   --drops/--duplicates/--crashes/--partitions/--injections K
