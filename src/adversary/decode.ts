@@ -118,10 +118,18 @@ export function pickOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind:
  * then an action of that kind (x div #kinds, mod #actions of that kind).
  * Returns undefined if nothing at all is enabled.
  */
-export function decodeChoice<S, M>(protocol: Protocol<S, M>, w: World<S, M>, x: number): Action<M> | undefined {
+export function decodeChoice<S, M>(
+  protocol: Protocol<S, M>,
+  w: World<S, M>,
+  x: number,
+  /** A delivery strategy (priority.ts) that replaces the tape's choice of message. */
+  deliver?: (w: World<S, M>) => Action<M> | undefined,
+): Action<M> | undefined {
   const kinds = enabledKinds(protocol, w);
   if (kinds.length === 0) return undefined;
-  return pickOfKind(protocol, w, kinds[x % kinds.length]!, Math.floor(x / kinds.length));
+  const kind = kinds[x % kinds.length]!;
+  if (kind === 'deliver' && deliver !== undefined) return deliver(w);
+  return pickOfKind(protocol, w, kind, Math.floor(x / kinds.length));
 }
 
 /**

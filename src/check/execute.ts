@@ -3,7 +3,7 @@ import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
 import { UserError } from '../core/errors.ts';
 import { type World, allCorrectDecided } from '../sim/world.ts';
-import { decodeChoice, enabledKinds, pickOfKind, synchronousAction } from '../adversary/decode.ts';
+import { decodeChoice, synchronousAction } from '../adversary/decode.ts';
 import { type Priority, priorityDelivery } from '../adversary/priority.ts';
 import { Checker, type Violation } from './invariants.ts';
 
@@ -76,22 +76,13 @@ export function tapeScheduler<S, M>(
   let pos = 0;
   const order = priority ? [...priority.order] : [];
   const changes = new Set(priority?.changes ?? []);
+  // Priority delivery: the tape still picks the kind; "deliver" follows the priorities.
+  const deliver = priority === undefined ? undefined : (w: World<S, M>) => priorityDelivery(w, order);
   return (w) => {
     if (!w.gst) {
       while (pos < tape.length) {
-        const x = tape[pos]!;
         if (priority !== undefined && changes.has(pos)) order.push(order.shift()!);
-        pos++;
-        if (priority === undefined) {
-          const a = decodeChoice(protocol, w, x);
-          if (a !== undefined) return a;
-          continue;
-        }
-        // Priority delivery: the tape still picks the kind; "deliver" follows the priorities.
-        const kinds = enabledKinds(protocol, w);
-        if (kinds.length === 0) continue;
-        const kind = kinds[x % kinds.length]!;
-        const a = kind === 'deliver' ? priorityDelivery(w, order) : pickOfKind(protocol, w, kind, Math.floor(x / kinds.length));
+        const a = decodeChoice(protocol, w, tape[pos++]!, deliver);
         if (a !== undefined) return a;
       }
       return { kind: 'gst' };
