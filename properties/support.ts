@@ -5,6 +5,8 @@
  */
 import { sha256Hex } from '../src/core/hash.ts';
 import { join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { Protocol } from '../src/core/types.ts';
 import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { huntWithFastCheck } from '../src/check/hunt.ts';
@@ -12,16 +14,26 @@ import { FIXTURE_FORMAT, writeFixture } from '../src/trace/fixture.ts';
 
 export const FIXTURE_ROOT = join(import.meta.dirname, '..', 'fixtures');
 
-/** Run `numRuns` fast-check scenarios; throw a readable error (and write a fixture) on failure. */
-/** Fixtures are written only for the correct protocol: a mutant failing is the expected outcome. */
+/**
+ * Where a failing property writes its counterexample: a fresh temporary directory, never
+ * the repository (a failing run must not leave files that later runs would replay).
+ */
+export function failureDir(): string {
+  return mkdtempSync(join(tmpdir(), 'consensus-harness-found-'));
+}
+
+/**
+ * Run `numRuns` fast-check scenarios; throw a readable error (and write a fixture to a
+ * temporary directory, whose path the error prints with the replay command) on failure.
+ */
 export function expectSurvives<S, M>(protocol: Protocol<S, M>, options: { seed: number; numRuns: number; shape?: ScenarioShape }): void {
   const failure = huntWithFastCheck(protocol, { ...options, shape: options.shape ?? DEFAULT_SHAPE });
   if (failure === undefined) return;
   const v = failure.result.violation!;
   const actions = failure.result.actions;
   const hash = sha256Hex(JSON.stringify(actions)).slice(0, 8);
-  const path = join(FIXTURE_ROOT, protocol.name, `found-${hash}.json`);
-  if (protocol.mutant === undefined) writeFixture(path, {
+  const path = join(failureDir(), protocol.name, `found-${hash}.json`);
+  writeFixture(path, {
     format: FIXTURE_FORMAT,
     protocol: protocol.name,
     mutant: protocol.mutant ?? null,
@@ -34,6 +46,8 @@ export function expectSurvives<S, M>(protocol: Protocol<S, M>, options: { seed: 
   throw new Error(
     `${protocol.name}${protocol.mutant ? `/${protocol.mutant}` : ''}: ${v.invariant} broken at step ${v.step}: ${v.detail}\n` +
       `  fast-check seed ${failure.seed}, path ${failure.path} (npm run cli -- replay --seed ${failure.seed} --path ${failure.path})\n` +
-      `  shrunk counterexample (${actions.length} actions) saved as ${path}; explain it with: npm run cli -- explain ${path}`,
+      `  shrunk counterexample (${actions.length} actions) saved as ${path}\n` +
+      `  replay it: npm run cli -- replay ${path}\n  explain it: npm run cli -- explain ${path}\n` +
+      '  (if it is a real finding, copy it under fixtures/ with a one-line story so it stays found)',
   );
 }

@@ -1,4 +1,5 @@
 import type { NodeId, Protocol } from '../core/types.ts';
+import { ProtocolFault } from '../core/errors.ts';
 import type { Action, ActionKind } from '../sim/actions.ts';
 import { type Envelope, type World, deliverable, isByzantine } from '../sim/world.ts';
 
@@ -70,7 +71,7 @@ export function pickOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind:
       const recipients = cfg.n - 1;
       const lists = cfg.byzantine.map((self) => protocol.byzantineMessages!({ cfg, self, states: w.states, seen: w.inFlight.map((e) => e.msg) }));
       const total = lists.reduce((a, l) => a + l.length * recipients, 0);
-      if (total === 0) throw new Error(`${protocol.name}: byzantineMessages offered nothing to inject`);
+      if (total === 0) throw new ProtocolFault('byzantineMessages', `${protocol.name}: offered nothing to inject (a protocol with Byzantine support must offer at least one message)`, undefined);
       let rest = i % total;
       for (let b = 0; b < lists.length; b++) {
         const msgs = lists[b]!;

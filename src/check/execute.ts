@@ -1,17 +1,31 @@
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
-import { UserError } from '../core/errors.ts';
+import { ProtocolFault, UserError } from '../core/errors.ts';
 import { type World, allCorrectDecided } from '../sim/world.ts';
-import { decodeChoice, synchronousAction } from '../adversary/decode.ts';
+import { decodeChoice, enabledKinds, pickOfKind, synchronousAction } from '../adversary/decode.ts';
 import { type Priority, priorityDelivery } from '../adversary/priority.ts';
 import { Checker, type Violation } from './invariants.ts';
+import { guarded } from './guard.ts';
 
 export interface RunResult<S, M> {
   /** The explicit schedule that was run (tape decoded, GST and the synchronous tail included). */
   readonly actions: readonly Action<M>[];
   readonly violation: Violation | undefined;
   readonly world: World<S, M>;
+  /**
+   * Replays only: recorded actions that were no longer enabled and were skipped (the
+   * schedule drifted from the protocol or simulator), by position in the recorded list.
+   */
+  readonly skipped: readonly SkippedAction<M>[];
+}
+
+export interface SkippedAction<M> {
+  /** Position in the recorded action list. */
+  readonly position: number;
+  readonly action: Action<M>;
+  /** Why the simulator refused it, e.g. "fire: node 2 has no pending timer ...". */
+  readonly reason: string;
 }
 
 export interface StepObserver<S, M> {
@@ -23,43 +37,85 @@ export interface RunOptions<S, M> {
   readonly observe?: StepObserver<S, M>;
 }
 
+/** The violation a protocol exception becomes. */
+function exceptionViolation(fault: ProtocolFault, step: number): Violation {
+  return { invariant: 'exception', step, detail: fault.message };
+}
+
 /**
  * The one executor. `next` says what happens next given the world (from a tape, a
  * fixture's list, or the synchronous network); every step is checked against every
- * invariant; the run stops at the first violation.
+ * invariant; the run stops at the first violation. A throw inside protocol code is the
+ * violation `exception` at the step where it happened (a throw while the adversary lists
+ * its choices counts after the last completed action). `onDisabled` decides what a
+ * disabled action means: by default a UserError (a broken schedule); replays skip it.
  */
 export function execute<S, M>(
   protocol: Protocol<S, M>,
   cfg: ClusterConfig,
   next: (w: World<S, M>, index: number) => Action<M> | undefined,
-  options: RunOptions<S, M> = {},
+  options: RunOptions<S, M> & { onDisabled?: (action: Action<M>, error: ActionError) => void } = {},
 ): RunResult<S, M> {
-  const checker = new Checker(protocol, cfg);
+  const p = guarded(protocol);
+  const checker = new Checker(p, cfg);
   const actions: Action<M>[] = [];
   const observe = options.observe;
-  let { world, record } = initWorld(protocol, cfg);
-  observe?.(-1, null, world, record);
-  let violation = checker.afterStep(world, record, -1);
-  let index = 0;
-  while (violation === undefined) {
-    const action = next(world, index);
-    if (action === undefined) {
-      violation = checker.atEnd(world, index - 1);
-      break;
-    }
-    actions.push(action);
-    try {
-      ({ world, record } = step(protocol, world, action));
-    } catch (e) {
-      if (!(e instanceof ActionError)) throw e;
-      throw new UserError(`action ${index} ${JSON.stringify(action)} is not enabled: ${e.message}` +
-        ' (a recorded schedule that no longer matches the protocol or simulator)');
-    }
-    observe?.(index, action, world, record);
-    violation = checker.afterStep(world, record, index);
-    index++;
+  let world: World<S, M>;
+  let record: StepRecord<S, M>;
+  try {
+    ({ world, record } = initWorld(p, cfg));
+  } catch (e) {
+    if (!(e instanceof ProtocolFault)) throw e;
+    // No world to show: the run is the empty schedule on a world that could not start.
+    throw new UserError(`${protocol.name}: init failed: ${e.message}`);
   }
-  return { actions, violation, world };
+  let violation: Violation | undefined;
+  let index = 0;
+  try {
+    observe?.(-1, null, world, record);
+    violation = checker.afterStep(world, record, -1);
+    while (violation === undefined) {
+      const action = next(world, index);
+      if (action === undefined) {
+        violation = checker.atEnd(world, index - 1);
+        break;
+      }
+      try {
+        ({ world, record } = step(p, world, action));
+      } catch (e) {
+        if (e instanceof ProtocolFault) {
+          // A reducer threw while handling this action: the action is part of the counterexample.
+          actions.push(action);
+          index++;
+        }
+        if (!(e instanceof ActionError)) throw e;
+        if (options.onDisabled === undefined) {
+          throw new UserError(`action ${index} ${JSON.stringify(action)} is not enabled: ${e.message}` +
+            ' (a recorded schedule that no longer matches the protocol or simulator)');
+        }
+        options.onDisabled(action, e);
+        continue;
+      }
+      actions.push(action);
+      index++;
+      observe?.(index - 1, action, world, record);
+      violation = checker.afterStep(world, record, index - 1);
+    }
+  } catch (e) {
+    if (!(e instanceof ProtocolFault)) throw e;
+    violation = exceptionViolation(e, index - 1);
+  }
+  return { actions, violation, world, skipped: [] };
+}
+
+/**
+ * The synchronous network after GST, the harness's part of every run: FIFO delivery until
+ * every correct node decided, the cluster is quiescent, or the post-GST bound is spent.
+ */
+export function synchronousTail<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Action<M> | undefined {
+  if (w.stepsAfterGst >= w.cfg.gstStepBound) return undefined;
+  if (protocol.decides !== false && allCorrectDecided(w)) return undefined;
+  return synchronousAction(w);
 }
 
 /**
@@ -78,18 +134,17 @@ export function tapeScheduler<S, M>(
   const changes = new Set(priority?.changes ?? []);
   // Priority delivery: the tape still picks the kind; "deliver" follows the priorities.
   const deliver = priority === undefined ? undefined : (w: World<S, M>) => priorityDelivery(w, order);
+  const p = guarded(protocol);
   return (w) => {
     if (!w.gst) {
       while (pos < tape.length) {
         if (priority !== undefined && changes.has(pos)) order.push(order.shift()!);
-        const a = decodeChoice(protocol, w, tape[pos++]!, deliver);
+        const a = decodeChoice(p, w, tape[pos++]!, deliver);
         if (a !== undefined) return a;
       }
       return { kind: 'gst' };
     }
-    if (w.stepsAfterGst >= w.cfg.gstStepBound) return undefined;
-    if (protocol.decides !== false && allCorrectDecided(w)) return undefined;
-    return synchronousAction(w);
+    return synchronousTail(p, w);
   };
 }
 
@@ -102,7 +157,30 @@ export function runTape<S, M>(
   return execute(protocol, cfg, tapeScheduler(protocol, tape, options.priority), options);
 }
 
-/** Replay an explicit action list (a fixture). */
+/**
+ * What the adversary would ask of the protocol before choosing its next action (the events
+ * each node offers, the messages a Byzantine node may inject). Called when a replayed
+ * schedule ends before GST, so an exception a tape run met while choosing is met again.
+ */
+function probeAdversary<S, M>(protocol: Protocol<S, M>, w: World<S, M>): void {
+  if (w.gst) return;
+  if (enabledKinds(protocol, w).includes('inject')) pickOfKind(protocol, w, 'inject', 0);
+}
+
+/**
+ * Replay an explicit action list (a fixture). A recorded action that is no longer enabled
+ * is skipped and reported in `skipped` (the fixture drifted); after the list, a run that
+ * reached GST goes on with the harness's synchronous tail, as the tape run did.
+ */
 export function runActions<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, list: readonly Action<M>[], options: RunOptions<S, M> = {}): RunResult<S, M> {
-  return execute(protocol, cfg, (_w, i) => list[i], options);
+  const p = guarded(protocol);
+  let pos = 0;
+  const skipped: SkippedAction<M>[] = [];
+  const result = execute(p, cfg, (w) => {
+    if (pos < list.length) return list[pos++];
+    if (w.gst) return synchronousTail(p, w);
+    probeAdversary(p, w);
+    return undefined;
+  }, { ...options, onDisabled: (action, e) => skipped.push({ position: pos - 1, action, reason: e.message }) });
+  return { ...result, skipped };
 }

@@ -19,7 +19,18 @@ export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
   integrity: 'a correct node decides at most once per height',
   'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
   termination: 'after GST every correct node decides all target heights within the step bound (protocols without decisions: the network goes quiescent)',
+  exception: 'no protocol function (reducer, view, invariant, Byzantine vocabulary, events) throws',
 };
+
+/**
+ * What "the same failure" means while shrinking and deduplicating: the invariant, and for
+ * an exception also which function threw what kind of error (not the message's numbers).
+ */
+export function violationKey(v: Violation): string {
+  if (v.invariant !== 'exception') return v.invariant;
+  const m = /^(.*? threw \w+)/.exec(v.detail);
+  return `exception: ${m ? m[1] : v.detail}`;
+}
 
 /**
  * Checks every invariant after every step. Holds the little history the invariants

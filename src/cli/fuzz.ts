@@ -6,7 +6,7 @@ import type { WorkerJob, WorkerReport } from './worker.ts';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
 import { createProtocol, protocolEntry } from '../protocols/registry.ts';
-import { type Failure, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
+import { type Failure, type RawFailure, distinctFailures, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
 import { GENERIC_INVARIANTS } from '../check/invariants.ts';
 import { type Fixture, FIXTURE_FORMAT, writeFixture } from '../trace/fixture.ts';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,8 @@ campaign options:
   --out FILE          where to write the fixture of a failure
                       (default fixtures/<protocol>/<correct|mutant>-<hash>.json)
   --no-write          do not write a fixture
+  --keep-going        run the whole campaign; report every distinct failure (by invariant
+                      and the shape of its detail), each shrunk, saved, with its count
   --progress N        report progress every N scenarios (default 2000; 0 = quiet)
   --workers K         worker threads, each running a slice of the range (default: one per
                       core, here ${Math.min(8, availableParallelism())}); the result does not depend on K
@@ -42,6 +44,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     'no-write': { type: 'boolean', default: false },
     progress: { type: 'string', default: '2000' },
     workers: { type: 'string', default: String(Math.min(8, availableParallelism())) },
+    'keep-going': { type: 'boolean', default: false },
   }, allowPositionals: false, strict: true });
   if (values.help) {
     console.log(HELP);
@@ -66,6 +69,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   if (values.engine !== 'seedrandom' && values.engine !== 'fast-check') {
     throw new UserError(`--engine: expected seedrandom or fast-check, got ${JSON.stringify(values.engine)}`);
   }
+  const keepGoing = values['keep-going'];
+  if (keepGoing && values.engine !== 'seedrandom') throw new UserError('--keep-going needs the seedrandom engine');
   const label = `${entry.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
   console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${values.engine}`);
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
@@ -79,14 +84,20 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   let failure: Failure<unknown, unknown> | undefined;
   let ran: number;
   let steps = 0;
+  let raw: RawFailure[] = [];
   const workers = nat('workers', values.workers, 1);
+  const progress = (done: number, total: number, stepsSoFar: number, k = 1) => {
+    const s = (performance.now() - t0) / 1000;
+    console.error(`  ... ${done}/${total} scenarios, ${stepsSoFar} steps, ${Math.round(done / s)} scenarios/s${k > 1 ? ` (${k} workers)` : ''}`);
+  };
   // Bad input is found here, in the main thread (exit 2), not inside a worker.
   fuzzScenario(values.seed, start, shape);
   if (values.engine === 'seedrandom' && workers > 1 && end - start >= 2 * workers) {
-    const out = await fuzzInWorkers({ protocol: entry.name, mutant, seed: values.seed, start, end, shape, progressEvery }, workers, t0);
+    const out = await fuzzInWorkers({ protocol: entry.name, mutant, seed: values.seed, start, end, shape, progressEvery, keepGoing }, workers, progress);
     ran = out.runs;
     steps = out.steps;
-    if (out.failedAt !== null) {
+    raw = out.failures;
+    if (out.failedAt !== null && !keepGoing) {
       // Shrink the lowest failing index in this thread: the same answer whatever K is.
       const one = fuzzCampaign(protocol, { seed: values.seed, start: out.failedAt, end: out.failedAt + 1, shape });
       failure = one.failure && { ...one.failure, runsToFailure: out.failedAt - start + 1 };
@@ -98,13 +109,12 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
       start,
       end,
       shape,
+      keepGoing,
       progressEvery: progressEvery || Number.MAX_SAFE_INTEGER,
-      onProgress: (p) => {
-        const s = (performance.now() - t0) / 1000;
-        console.error(`  ... ${p.done}/${p.total} scenarios, ${p.steps} steps, ${Math.round(p.done / s)} scenarios/s`);
-      },
+      onProgress: (p) => progress(p.done, p.total, p.steps),
     });
-    failure = out.failure;
+    failure = keepGoing ? undefined : out.failure;
+    raw = out.failures;
     ran = out.runs;
     steps = out.steps;
   } else {
@@ -116,6 +126,48 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   }
   const seconds = (performance.now() - t0) / 1000;
   const invariants = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name), ...(protocol.finalInvariants ?? []).map((i) => `${i.name} (at the end)`)];
+  const save = (f: Failure<unknown, unknown>): string | undefined => {
+    if (values['no-write']) return undefined;
+    const v = f.result.violation!;
+    const fx: Fixture = {
+      format: FIXTURE_FORMAT,
+      protocol: entry.name,
+      mutant: mutant ?? null,
+      config: f.scenario.cfg,
+      expect: { outcome: 'violates', invariant: v.invariant },
+      story: `${mutant ? `mutant ${mutant}` : 'correct protocol'}: ${v.detail}`,
+      found: { by: `fuzz --engine ${values.engine}`, seed: values.seed, tape: f.scenario.tape, ...(f.scenario.priority ? { priority: f.scenario.priority } : {}) },
+      actions: f.result.actions,
+    };
+    const hash = sha256Hex(JSON.stringify(fx.actions)).slice(0, 8);
+    const path = values.out !== undefined && !keepGoing ? values.out : join(values.out ?? 'fixtures', entry.name, `${mutant ? `mutant-${mutant}` : 'correct'}-${hash}.json`);
+    writeFixture(path, fx);
+    return path;
+  };
+  if (keepGoing) {
+    if (raw.length === 0) {
+      console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
+      console.log(`  invariants checked after every step: ${invariants.join(', ')}`);
+      console.error(`  time ${seconds.toFixed(1)} s, ${Math.round(ran / seconds)} scenarios/s`);
+      return 0;
+    }
+    const classes = distinctFailures(protocol, raw, { seed: values.seed, start, shape });
+    console.log(`RESULT: ${classes.length} distinct failure(s) in ${raw.length} of ${ran} scenarios`);
+    classes.forEach((c, k) => {
+      console.log(`  ${k + 1}. ${c.signature}`);
+      console.log(`     ${c.occurrences} scenario(s), first at index ${c.indices[0]}${c.indices.length > 1 ? ` (also ${c.indices.slice(1).join(', ')}${c.occurrences > c.indices.length ? ', ...' : ''})` : ''}`);
+      if (c.failure === undefined) {
+        console.log('     not shrunk (only the first 20 classes are)');
+        return;
+      }
+      const v = c.failure.result.violation!;
+      console.log(`     shrunk to ${c.failure.result.actions.length} actions: ${v.detail}`);
+      const path = save(c.failure);
+      if (path !== undefined) console.log(`     fixture written: ${path}  (explain: npm run cli -- explain ${path})`);
+    });
+    console.error(`  time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return 1;
+  }
   if (failure === undefined) {
     console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
     console.log(`  invariants checked after every step: ${invariants.join(', ')}`);
@@ -133,20 +185,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     console.log(`  fast-check replay: npm run cli -- replay --seed ${failure.seed} --path ${failure.path}${same.length ? ` ${same.join(' ')}` : ''}`);
   }
   console.error(`  time ${seconds.toFixed(1)} s`);
-  if (!values['no-write']) {
-    const fx: Fixture = {
-      format: FIXTURE_FORMAT,
-      protocol: entry.name,
-      mutant: mutant ?? null,
-      config: failure.scenario.cfg,
-      expect: { outcome: 'violates', invariant: v.invariant },
-      story: `${mutant ? `mutant ${mutant}` : 'correct protocol'}: ${v.detail}`,
-      found: { by: `fuzz --engine ${values.engine}`, seed: values.seed, tape: failure.scenario.tape },
-      actions: failure.result.actions,
-    };
-    const hash = sha256Hex(JSON.stringify(fx.actions)).slice(0, 8);
-    const path = values.out ?? join('fixtures', entry.name, `${mutant ? `mutant-${mutant}` : 'correct'}-${hash}.json`);
-    writeFixture(path, fx);
+  const path = save(failure);
+  if (path !== undefined) {
     console.log(`  fixture written: ${path}`);
     console.log(`  explain it:  npm run cli -- explain ${path}`);
   }
@@ -161,8 +201,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
 async function fuzzInWorkers(
   job: Omit<WorkerJob, 'start' | 'end' | 'progressEvery'> & { start: number; end: number; progressEvery: number },
   k: number,
-  t0: number,
-): Promise<{ runs: number; steps: number; failedAt: number | null }> {
+  progress: (done: number, total: number, steps: number, k: number) => void,
+): Promise<{ runs: number; steps: number; failedAt: number | null; failures: RawFailure[] }> {
   const total = job.end - job.start;
   const done = new Array<number>(k).fill(0);
   const stepsBy = new Array<number>(k).fill(0);
@@ -188,8 +228,7 @@ async function fuzzInWorkers(
       const sum = done.reduce((a, b) => a + b, 0);
       if (job.progressEvery > 0 && sum - reported >= job.progressEvery) {
         reported = sum;
-        const s = (performance.now() - t0) / 1000;
-        console.error(`  ... ${sum}/${total} scenarios, ${stepsBy.reduce((a, b) => a + b, 0)} steps, ${Math.round(sum / s)} scenarios/s (${k} workers)`);
+        progress(sum, total, stepsBy.reduce((a, b) => a + b, 0), k);
       }
     });
     // An error crossing the thread boundary loses its class; restore UserError (exit 2).
@@ -203,5 +242,6 @@ async function fuzzInWorkers(
     runs: results.reduce((a, r) => a + r.runs, 0),
     steps: results.reduce((a, r) => a + r.steps, 0),
     failedAt: failures.length ? Math.min(...failures) : null,
+    failures: results.flatMap((r) => r.failures),
   };
 }

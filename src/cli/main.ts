@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
  * consensus-harness command line: fuzz, replay, explain, list. Thin: every command is a
- * few calls into the layers below. Exit codes: 0 ok, 1 a property failed or a fixture
- * did not replay as expected, 2 bad input.
+ * few calls into the layers below. Exit codes: 0 ok, 1 a property failed (an exception in
+ * protocol code included) or a fixture did not replay as expected, 2 bad input, 3 an
+ * internal error of the harness.
  */
-import { UserError } from '../core/errors.ts';
+import { ProtocolFault, UserError } from '../core/errors.ts';
 import { fuzzCommand } from './fuzz.ts';
 import { replayCommand, explainCommand } from './replay.ts';
 import { listCommand } from './list.ts';
@@ -47,7 +48,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       console.error(`error: ${(e as Error).message}`);
       return 2;
     }
-    throw e;
+    if (e instanceof ProtocolFault) {
+      // Protocol code threw outside a checked run (e.g. while printing): still a finding.
+      console.error(`exception in protocol code: ${e.message}`);
+      return 1;
+    }
+    // Anything else is a bug of the harness itself (protocol exceptions are findings, exit 1).
+    console.error(`internal error of consensus-harness (a bug of ours, not of your protocol): ${(e as Error)?.stack ?? String(e)}`);
+    console.error(`please file it with this command line: consensus-harness ${argv.join(' ')}`);
+    return 3;
   }
 }
 

@@ -1,6 +1,7 @@
 import { createProtocol } from '../protocols/registry.ts';
 import { huntWithFastCheck } from '../check/hunt.ts';
-import { expectationMismatch, readFixture } from '../trace/fixture.ts';
+import { type Fixture, driftReport, expectationMismatch, readFixture, writeFixture } from '../trace/fixture.ts';
+import { type RunResult, runActions, runTape } from '../check/execute.ts';
 import { timeline } from '../trace/explain.ts';
 import { sequenceChart } from '../trace/chart.ts';
 import { writeFileSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { UserError } from '../core/errors.ts';
 import { parseArgs } from 'node:util';
 import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
 
-const REPLAY_HELP = `usage: consensus-harness replay <fixture.json>...
+const REPLAY_HELP = `usage: consensus-harness replay [--update] <fixture.json>...
        consensus-harness replay --seed N --path P [scenario options]
 
 With fixtures: replay each one's explicit action list, check its expected outcome, and
@@ -16,13 +17,18 @@ print the run's fingerprint (SHA-256 of the timeline and final states: the same
 fixture always gives the same fingerprint). Exit 1 if any fixture does not replay as
 expected.
 
+A recorded action that the protocol no longer enables (a refactor moved a timer, a message
+is no longer sent) is skipped and reported: the fixture "drifted". Its expected outcome is
+still checked. --update re-records drifted fixtures: the replayed schedule if it still
+shows the expected outcome, else the run re-derived from the fixture's tape (found.tape).
+
 With --seed/--path: replay the counterexample fast-check reported (fuzz --engine fast-check
 prints both), with the same scenario options as the run that found it.
 
 ${SCENARIO_HELP}`;
 
 export function replayCommand(args: readonly string[]): number {
-  const { values, positionals } = parseArgs({ args: [...args], options: { ...SCENARIO_OPTIONS, seed: { type: 'string' }, path: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: [...args], options: { ...SCENARIO_OPTIONS, seed: { type: 'string' }, path: { type: 'string' }, update: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   if (values.help) {
     console.log(REPLAY_HELP);
     return 0;
@@ -46,17 +52,43 @@ export function replayCommand(args: readonly string[]): number {
   let bad = 0;
   for (const file of positionals) {
     const fx = readFixture(file);
-    const t = withFile(file, () => timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: true }));
+    const protocol = createProtocol(fx.protocol, fx.mutant);
+    const t = withFile(file, () => timeline(protocol, fx.config, fx.actions, { quiet: true }));
     const mismatch = expectationMismatch(fx, t.result);
+    const drift = driftReport(t.result);
     const v = t.result.violation;
     const outcome = v === undefined ? 'holds' : `violates ${v.invariant} at step ${v.step}`;
-    console.log(`${mismatch === undefined ? 'ok  ' : 'FAIL'} ${file}: ${outcome} (${fx.actions.length} actions) fingerprint ${t.fingerprint.slice(0, 16)}`);
-    if (mismatch !== undefined) {
-      console.log(`     ${mismatch}`);
-      bad++;
+    console.log(`${mismatch === undefined ? (drift ? 'ok, drifted' : 'ok  ') : 'FAIL'} ${file}: ${outcome} (${fx.actions.length} actions) fingerprint ${t.fingerprint.slice(0, 16)}`);
+    if (drift !== undefined) console.log(`     ${drift}`);
+    if (mismatch !== undefined) console.log(`     ${mismatch}`);
+    if (values.update && (drift !== undefined || mismatch !== undefined)) {
+      const updated = rerecord(fx, t.result, mismatch);
+      if (updated === undefined) {
+        console.log(`     not updated: the recorded schedule no longer shows the expected outcome${fx.found?.tape ? ', nor does its tape' : ' and the fixture carries no tape to re-derive it from'}`);
+      } else {
+        writeFixture(file, updated.fixture);
+        console.log(`     updated: ${updated.how}, ${updated.fixture.actions.length} actions`);
+        continue;
+      }
     }
+    if (mismatch !== undefined) bad++;
   }
   return bad === 0 ? 0 : 1;
+}
+
+/**
+ * Re-record a drifted fixture: keep what the replay actually ran when it still shows the
+ * expected outcome; otherwise re-derive the run from the fixture's tape, if it has one.
+ */
+function rerecord(fx: Fixture, replayed: RunResult<unknown, unknown>, mismatch: string | undefined): { fixture: Fixture; how: string } | undefined {
+  if (mismatch === undefined) return { fixture: { ...fx, actions: replayed.actions }, how: 're-recorded the replayed schedule (skipped actions removed)' };
+  const tape = fx.found?.tape;
+  if (tape === undefined) return undefined;
+  const run = runTape(createProtocol(fx.protocol, fx.mutant), fx.config, tape, { priority: fx.found?.priority });
+  const candidate: Fixture = { ...fx, actions: run.actions };
+  const check = runActions(createProtocol(fx.protocol, fx.mutant), fx.config, candidate.actions);
+  if (expectationMismatch(candidate, check) !== undefined) return undefined;
+  return { fixture: candidate, how: 're-derived from the fixture\'s tape' };
 }
 
 const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html]

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createProtocol } from '../protocols/registry.ts';
-import { fuzzCampaign } from '../check/hunt.ts';
+import { type RawFailure, fuzzCampaign } from '../check/hunt.ts';
 import type { ScenarioShape } from '../adversary/arbitraries.ts';
 
 export interface WorkerJob {
@@ -15,11 +15,12 @@ export interface WorkerJob {
   readonly end: number;
   readonly shape: ScenarioShape;
   readonly progressEvery: number;
+  readonly keepGoing: boolean;
 }
 
 export type WorkerReport =
   | { readonly kind: 'progress'; readonly done: number; readonly steps: number }
-  | { readonly kind: 'done'; readonly runs: number; readonly steps: number; readonly failedAt: number | null };
+  | { readonly kind: 'done'; readonly runs: number; readonly steps: number; readonly failedAt: number | null; readonly failures: readonly RawFailure[] };
 
 const job = workerData as WorkerJob;
 const protocol = createProtocol(job.protocol, job.mutant);
@@ -29,6 +30,7 @@ const out = fuzzCampaign(protocol, {
   end: job.end,
   shape: job.shape,
   shrink: false,
+  keepGoing: job.keepGoing,
   progressEvery: job.progressEvery,
   onProgress: (p) => parentPort!.postMessage({ kind: 'progress', done: p.done, steps: p.steps } satisfies WorkerReport),
 });
@@ -37,4 +39,5 @@ parentPort!.postMessage({
   runs: out.runs,
   steps: out.steps,
   failedAt: out.failure ? job.start + out.failure.runsToFailure - 1 : null,
+  failures: out.failures,
 } satisfies WorkerReport);

@@ -1,5 +1,6 @@
 import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Transition, TransitionInput } from '../core/types.ts';
 import { NO_FAULTS } from '../core/config.ts';
+import { ProtocolFault } from '../core/errors.ts';
 import type { Action } from './actions.ts';
 import { type Envelope, type PendingTimer, type World, deliverable, identityOf, instanceCount, isByzantine, sameTimer } from './world.ts';
 
@@ -106,7 +107,7 @@ function runNode<S, M>(
   // A node's messages to itself are handled at once, in order, breadth first (a queue, not recursion).
   for (let i = 0; i < local.length; i++) {
     if (sc.transitions.length > MAX_LOCAL_CHAIN) {
-      throw new Error(`node ${node}: more than ${MAX_LOCAL_CHAIN} reducer calls in one step: unbounded local progress`);
+      throw new ProtocolFault('onMessage', `node ${node} made more than ${MAX_LOCAL_CHAIN} reducer calls in one step (messages to itself without end): unbounded local progress`, undefined);
     }
     const m = local[i]!;
     const inner = statesOf(w, sc)[node]!;

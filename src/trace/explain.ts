@@ -92,6 +92,7 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     prev = w;
   };
   const result = runActions(protocol, cfg, actions, { observe });
+  for (const sk of result.skipped) lines.push(`      skipped recorded action #${sk.position} ${JSON.stringify(sk.action)}: ${sk.reason}`);
   const v = result.violation;
   lines.push(v === undefined
     ? `every invariant held; decisions: ${result.world.decisions.map((d, i) => `node ${i} [${d.join(', ')}]`).join('; ')}`
