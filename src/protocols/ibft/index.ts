@@ -1,0 +1,58 @@
+import type { NodeId, Protocol, VoteSlot } from '../../core/types.ts';
+import { ibftByzantineMessages } from './byzantine.ts';
+import { IBFT_INVARIANTS } from './invariants.ts';
+import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from './messages.ts';
+import { type IbftMutant, ibftFlagsFor } from './mutants.ts';
+import { init, onMessage, onTimer } from './reducer.ts';
+import type { IbftOptions, IbftState } from './state.ts';
+
+export { IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftMutant } from './mutants.ts';
+export type { IbftMessage } from './messages.ts';
+export type { IbftOptions, IbftState } from './state.ts';
+export { lockSplit, watchLockSplit } from './liveness.ts';
+
+/** One vote per (signer, type, height, round); a correct node never signs two different ones. */
+export function voteSlot(from: NodeId, m: IbftMessage): VoteSlot {
+  switch (m.type) {
+    case 'preprepare':
+      return { slot: `preprepare/${from}/h${m.seq}/r${m.round}`, value: m.block };
+    case 'prepare':
+      return { slot: `prepare/${from}/h${m.seq}/r${m.round}`, value: m.digest };
+    case 'commit':
+      return { slot: `commit/${from}/h${m.seq}/r${m.round}`, value: m.digest };
+    case 'roundchange':
+      return { slot: `roundchange/${from}/h${m.seq}/r${m.round}`, value: m.prepared === null ? '-' : `${m.prepared.block}@${m.prepared.round}` };
+  }
+}
+
+/** The Klaytn design as configured; the seed study's design is the default. */
+export const KLAYTN_OPTIONS: IbftOptions = { quorum: 'ceil2n3', sealCheck: 'import', proposer: 'round-robin', validatorChanges: false };
+
+/**
+ * Istanbul BFT as Klaytn runs it (klaytn/klaytn, kaiachain/kaia consensus/istanbul/core).
+ * `name` is the registry name the instance answers to (fixtures replay by it).
+ */
+export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?: IbftMutant): Protocol<IbftState, IbftMessage> {
+  const flags = ibftFlagsFor(mutant);
+  const opts: IbftOptions = { ...KLAYTN_OPTIONS, ...options, ...(mutant === 'quorum-2f1' ? { quorum: '2f1' as const } : {}) };
+  return {
+    name,
+    mutant,
+    init: (self, cfg) => init(self, cfg, opts, flags),
+    onMessage,
+    onTimer,
+    view: (s) => ({
+      height: s.seq,
+      round: s.round,
+      step: s.waiting ? `${s.phase}/waiting` : s.phase,
+      lock: s.locked ?? '-',
+    }),
+    isValidValue: isValidBlock,
+    voteSlot,
+    describe: describeMessage,
+    messageKey,
+    invariants: IBFT_INVARIANTS,
+    byzantineMessages: ibftByzantineMessages,
+    validateMessage,
+  };
+}

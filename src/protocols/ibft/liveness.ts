@@ -1,0 +1,63 @@
+import type { ClusterConfig, NodeId } from '../../core/types.ts';
+import type { StepObserver } from '../../check/execute.ts';
+import type { World } from '../../sim/world.ts';
+import { checkedCommittee, checkedQuorum } from './checks.ts';
+import type { IbftMessage } from './messages.ts';
+import type { IbftState } from './state.ts';
+
+/**
+ * The IBFT 1.0 liveness flaw, caught early (Saltini, "Correctness Analysis of IBFT",
+ * arXiv 1901.07160; the Klaytn lock is released only by a new height or a failed import):
+ * when the nodes of one height hold locks on different blocks such that no block can gather
+ * Q PREPARE-or-COMMIT senders any more (a locked node votes only for its lock; an unlocked
+ * one for anything), no round can ever commit, and no failed import can unlock anyone.
+ *
+ * This looks at every node of the world: a Byzantine node counts as a supporter of any block
+ * before GST (it may still sign anything), and by its own state after GST (it runs the
+ * honest reducer then). It is a check over the whole world, which the Protocol contract's
+ * transition and final invariants cannot express (they see one node, or the correct nodes
+ * only); it runs through execute's `observe` hook (watchLockSplit).
+ */
+export function lockSplit(w: World<IbftState, IbftMessage>): string | undefined {
+  const cfg: ClusterConfig = w.cfg;
+  const correct: NodeId[] = [];
+  for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) correct.push(i);
+  const seqs = new Set(correct.map((i) => w.states[i]!.seq));
+  if (seqs.size !== 1) return undefined; // someone is ahead: the others will import its block
+  const any = w.states[correct[0]!]!;
+  const seq = any.seq;
+  const members = checkedCommittee(any.options.initialCommittee ?? any.n, any.chain);
+  const q = checkedQuorum(members.size, any.options.quorum);
+  const locks = new Map<string, NodeId[]>();
+  let unlocked = 0;
+  let wildcards = 0;
+  for (const node of members) {
+    const s = w.states[node];
+    if (s === undefined) continue;
+    if (cfg.byzantine.includes(node) && !w.gst) {
+      wildcards++;
+      continue;
+    }
+    if (s.seq !== seq) continue;
+    if (s.locked === null) unlocked++;
+    else locks.set(s.locked, [...(locks.get(s.locked) ?? []), node]);
+  }
+  if (locks.size < 2) return undefined;
+  for (const holders of locks.values()) if (holders.length + unlocked + wildcards >= q) return undefined;
+  if (unlocked + wildcards >= q) return undefined;
+  const groups = [...locks.entries()].map(([block, who]) => `${block} by [${who.join(',')}]`).join(', ');
+  return `height ${seq}: locks ${groups}, ${unlocked} unlocked${wildcards ? `, ${wildcards} Byzantine` : ''}: no block can reach Q=${q} PREPARE-or-COMMIT senders again`;
+}
+
+/** An observer that records the first step at which lockSplit holds (index -1 is init). */
+export function watchLockSplit(): { observe: StepObserver<IbftState, IbftMessage>; first: () => { step: number; detail: string } | undefined } {
+  let first: { step: number; detail: string } | undefined;
+  return {
+    observe: (index, _action, world) => {
+      if (first !== undefined) return;
+      const detail = lockSplit(world);
+      if (detail !== undefined) first = { step: index, detail };
+    },
+    first: () => first,
+  };
+}
