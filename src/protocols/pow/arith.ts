@@ -86,15 +86,23 @@ export function encodeCompact(target: bigint, negative = false, options: EncodeO
   return compact >>> 0;
 }
 
+export interface WorkOptions {
+  /**
+   * The final `+ 1` of Core's (~target / (target + 1)) + 1, which turns 2^256 - target - 1
+   * back into 2^256. `false` is a mutant: every block's work is one too small.
+   */
+  plusOne?: boolean;
+}
+
 /**
  * GetBlockProof: expected number of hashes to find a block, 2^256 / (target + 1), computed as
  * Core does, (~target / (target + 1)) + 1, since 2^256 does not fit a uint256.
  * Invalid targets (negative, overflowing, zero) count as no work.
  */
-export function blockWork(nBits: number): bigint {
+export function blockWork(nBits: number, options: WorkOptions = {}): bigint {
   const { target, negative, overflow } = decodeCompact(nBits);
   if (negative || overflow || target === 0n) return 0n;
-  return (UINT256_MAX ^ target) / (target + 1n) + 1n;
+  return (UINT256_MAX ^ target) / (target + 1n) + (options.plusOne ?? true ? 1n : 0n);
 }
 
 /** The consensus parameters proof of work depends on (Consensus::Params in Core). */
@@ -146,6 +154,19 @@ export interface RetargetOptions extends EncodeOptions {
   clamp?: boolean;
   /** Never make the target easier than powLimit. `false` is a mutant. */
   capAtPowLimit?: boolean;
+  /**
+   * Where a period's measurement starts. 'period-start' (Core): the first block of the period,
+   * so interval - 1 block intervals are measured. 'full-interval' (a mutant, Litecoin's
+   * time-warp fix applied to Bitcoin): one block further back, interval intervals, except at
+   * the first retarget, which has no block before genesis.
+   */
+  measureFrom?: 'period-start' | 'full-interval';
+  /**
+   * Which height decides that a block retargets. 'new-block' (Core): (pindexLast->nHeight + 1)
+   * % interval == 0. 'parent' (a mutant): the parent's height, pindexLast->nHeight % interval,
+   * so retargets happen one block early, measured back to genesis at most.
+   */
+  boundary?: 'new-block' | 'parent';
 }
 
 /**
@@ -211,8 +232,11 @@ export function nextWorkRequired(
   if (height === 0) return encodeCompact(params.powLimit, false, options);
   const last = getAncestor(height - 1);
   const interval = difficultyAdjustmentInterval(params);
-  if (height % interval !== 0) return toUint32(last.bits);
-  const first = getAncestor(height - interval);
+  const parentBoundary = options.boundary === 'parent';
+  if ((parentBoundary ? height - 1 : height) % interval !== 0) return toUint32(last.bits);
+  let firstHeight = height - interval;
+  if (options.measureFrom === 'full-interval' && height !== interval) firstHeight -= 1;
+  const first = getAncestor(Math.max(0, firstHeight));
   return calculateNextWorkRequired(last.bits, last.time, first.time, params, options);
 }
 

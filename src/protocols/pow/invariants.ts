@@ -1,25 +1,27 @@
 /**
  * Fork-choice and validity invariants of the PoW protocol (DESIGN.md, "Invariants").
  *
- * Every check recomputes what it needs from block headers with the correct arithmetic
- * (arith.ts with Core's options) and never trusts what the reducer derived: not its stored
- * chainwork, not its head, not its retarget options, not its BIP9 cache. Only the tree's
- * membership and each block's connection order (`seq`, the node's first-seen record) are read.
+ * Every check recomputes what it needs from block headers with the independent oracle
+ * (oracle.ts: work, compact nBits and the retarget written from Core's definitions, unlike
+ * the reducer's arith.ts) and never trusts what the reducer derived: its recorded chainwork is
+ * compared with the oracle's (chainwork-recorded), never used. Besides the headers, only the
+ * tree's membership, each block's connection order (`seq`, the node's first-seen record), the
+ * head, the recorded BIP9 state and the blocks a transition sends are read.
+ *
+ * Nothing here may import arith.ts, rules.ts, state.ts or reducer.ts (type-only imports
+ * excepted); properties/pow-oracle.test.ts checks the import graph.
  */
-import { boundedMemo } from '../../core/hash.ts';
 import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
-import { type PowParams, blockWork, checkProofOfWorkBits, nextWorkRequired } from './arith.ts';
 import { type Deployment, deploymentState } from './bip9.ts';
 import { type Block, type PowMessage, shortId } from './messages.ts';
-import { type PowState, ancestorAt, chainTo } from './state.ts';
+import { type OracleParams, blockBelow, oracleBitsInRange, oracleRequiredBits, oracleWork } from './oracle.ts';
+import type { PowState } from './state.ts';
 
 type T = Transition<PowState, PowMessage>;
 type Inv = TransitionInvariant<PowState, PowMessage>;
 
 const chainworkById = new Map<string, bigint>();
 const CACHE_LIMIT = 200_000;
-
-const work: (bits: number) => bigint = boundedMemo(blockWork, CACHE_LIMIT);
 
 /**
  * Chainwork of a connected block: the sum of blockWork over it and its ancestors. Memoised by
@@ -47,7 +49,7 @@ export function recomputedChainwork(s: PowState, id: string): bigint {
   let total = base;
   for (let i = path.length - 1; i >= 0; i--) {
     const b = path[i]!;
-    total += work(b.bits);
+    total += oracleWork(b.bits);
     chainworkById.set(b.id, total);
   }
   return total;
@@ -83,17 +85,17 @@ function mined(t: T): Block[] {
 }
 
 /** Why `b` does not follow Core's header rules on `blocks`, or undefined. */
-function headerFault(params: PowParams, blocks: PowState['blocks'], b: Block): string | undefined {
+function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block): string | undefined {
   const parent = blocks.get(b.parent);
   if (parent === undefined) return `its parent ${shortId(b.parent)} is not connected`;
   if (b.height !== parent.block.height + 1) return `height ${b.height} on a parent at height ${parent.block.height}`;
-  const expected = nextWorkRequired(b.height, (h) => ancestorAt(blocks, b.parent, h), params);
+  const expected = oracleRequiredBits(b.height, (h) => blockBelow(blocks, parent.block, h), params);
   if (b.bits !== expected) return `bits ${b.bits.toString(16)}, the retarget rule requires ${expected.toString(16)}`;
-  if (!checkProofOfWorkBits(b.bits, params)) return `bits ${b.bits.toString(16)} are out of range`;
+  if (!oracleBitsInRange(b.bits, params)) return `bits ${b.bits.toString(16)} are out of range`;
   return undefined;
 }
 
-function blockBits(params: PowParams): Inv {
+function blockBits(params: OracleParams): Inv {
   return {
     name: 'block-bits',
     description: 'every block a correct node mines or connects has a connected parent, the next height and the nBits that Core\'s retarget rule (clamp, powLimit cap, compact encoding with the sign fix) requires',
@@ -159,13 +161,42 @@ const chainworkMonotonic: Inv = {
   },
 };
 
+/** Core's nChainWork as the node records it: 64 hex digits, compared as a number. */
+function recordedWork(hex: string): bigint | undefined {
+  return /^[0-9a-f]{64}$/.test(hex) ? BigInt(`0x${hex}`) : undefined;
+}
+
+const chainworkRecorded: Inv = {
+  name: 'chainwork-recorded',
+  description: 'the chainwork a correct node records for each block it connects equals the sum of 2^256 / (target + 1) over the block and its ancestors (oracle.ts)',
+  check(t) {
+    for (const b of connected(t)) {
+      const got = t.after.blocks.get(b.id)!.chainwork;
+      const expected = recomputedChainwork(t.after, b.id);
+      if (recordedWork(got) !== expected) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
+    }
+    return undefined;
+  },
+};
+
+/** The chain from genesis to `tip` by height (the invariants' own walk). */
+function chainOf(blocks: PowState['blocks'], tip: Block): Block[] {
+  const out: Block[] = [];
+  for (let h = tip.height, b = tip; ; h--) {
+    out.push(b);
+    if (h === 0) break;
+    b = blockBelow(blocks, b, h - 1);
+  }
+  return out.reverse();
+}
+
 function bip9State(deployment: Deployment): Inv {
   return {
     name: 'bip9-state',
     description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9.ts deploymentState)',
     check(t) {
       for (const b of connected(t)) {
-        const chain = chainTo(t.after.blocks, b.parent);
+        const chain = chainOf(t.after.blocks, t.after.blocks.get(b.parent)!.block);
         const expected = deploymentState(chain, b.height, deployment);
         const got = t.after.blocks.get(b.id)!.deployment;
         if (got !== expected) return `node ${t.node} records ${got} for block ${shortId(b.id)} at height ${b.height}, its chain says ${expected}`;
@@ -175,8 +206,8 @@ function bip9State(deployment: Deployment): Inv {
   };
 }
 
-export function powInvariants(params: PowParams, deployment: Deployment): readonly Inv[] {
-  return [blockBits(params), headMaxChainwork, headFirstSeen, chainworkMonotonic, bip9State(deployment)];
+export function powInvariants(params: OracleParams, deployment: Deployment): readonly Inv[] {
+  return [blockBits(params), headMaxChainwork, headFirstSeen, chainworkMonotonic, bip9State(deployment), chainworkRecorded];
 }
 
 /**

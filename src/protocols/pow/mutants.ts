@@ -1,5 +1,5 @@
 import type { MutantInfo } from '../../core/types.ts';
-import type { RetargetOptions } from './arith.ts';
+import type { RetargetOptions, WorkOptions } from './arith.ts';
 
 /**
  * Deliberate bugs, as options of the one reducer (never copies of it). Each names the rule
@@ -11,6 +11,9 @@ export const POW_MUTANTS = {
   'retarget-no-clamp': 'the measured timespan is not clamped to [T/4, 4T] (pow.cpp CalculateNextWorkRequired)',
   'retarget-no-powlimit-cap': 'an easing retarget may exceed powLimit (pow.cpp: if (bnNew > bnPowLimit) bnNew = bnPowLimit)',
   'compact-no-sign-fix': 'GetCompact keeps a mantissa with the 0x00800000 bit set, so the bits read back negative (arith_uint256.cpp)',
+  'block-work-no-plus-one': 'block work drops the final + 1 of (~target / (target + 1)) + 1, so every block counts one hash less than 2^256 / (target + 1) (chain.cpp GetBlockProof)',
+  'retarget-full-interval': 'from the second retarget on, the period is measured from one block before its first block, interval block intervals instead of Core\'s interval - 1 (pow.cpp GetNextWorkRequired; Litecoin\'s rule)',
+  'retarget-parent-height': 'the retarget boundary is tested on the parent\'s height, not the new block\'s ((pindexLast->nHeight + 1) % interval in pow.cpp), so difficulty changes one block early',
 } as const satisfies Record<string, string>;
 
 export type PowMutant = keyof typeof POW_MUTANTS;
@@ -25,6 +28,8 @@ export interface PowFlags {
   readonly tieBreak: 'first-seen' | 'latest';
   /** Options of the retarget and compact encoding (arith.ts); all true is Core. */
   readonly retarget: Required<RetargetOptions>;
+  /** Options of the block work (arith.ts blockWork); all true is Core. */
+  readonly work: Required<WorkOptions>;
 }
 
 export function flagsFor(mutant: PowMutant | undefined): PowFlags {
@@ -35,6 +40,9 @@ export function flagsFor(mutant: PowMutant | undefined): PowFlags {
       clamp: mutant !== 'retarget-no-clamp',
       capAtPowLimit: mutant !== 'retarget-no-powlimit-cap',
       signFix: mutant !== 'compact-no-sign-fix',
+      measureFrom: mutant === 'retarget-full-interval' ? 'full-interval' : 'period-start',
+      boundary: mutant === 'retarget-parent-height' ? 'parent' : 'new-block',
     },
+    work: { plusOne: mutant !== 'block-work-no-plus-one' },
   };
 }

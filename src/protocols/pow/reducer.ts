@@ -22,7 +22,7 @@ import type { PowState } from './state.ts';
 type PStep = Step<PowState, PowMessage>;
 
 export function init(cfg: PowConfig, self: NodeId): PStep {
-  const genesis = genesisEntry(cfg.params);
+  const genesis = genesisEntry(cfg.params, cfg.flags);
   return {
     state: {
       self,

@@ -4,9 +4,11 @@
  * its header follows Core's rules; the best tips are the valid blocks of maximal chainwork.
  * With a unique best tip, every node that received exactly these blocks, in any order, must
  * have it as its head (properties/pow.test.ts).
+ *
+ * Its arithmetic is the independent oracle's (oracle.ts), never the reducer's arith.ts.
  */
-import { type PowParams, blockWork, checkProofOfWorkBits, nextWorkRequired } from './arith.ts';
 import type { Block } from './messages.ts';
+import { type OracleParams, oracleBitsInRange, oracleRequiredBits, oracleWork } from './oracle.ts';
 
 export interface ReferenceChoice {
   /** Ids of the valid blocks (genesis included). */
@@ -20,7 +22,7 @@ export interface ReferenceChoice {
   readonly best: readonly string[];
 }
 
-export function referenceForkChoice(genesis: Block, blocks: readonly Block[], params: PowParams): ReferenceChoice {
+export function referenceForkChoice(genesis: Block, blocks: readonly Block[], params: OracleParams): ReferenceChoice {
   const byId = new Map<string, Block>([[genesis.id, genesis]]);
   for (const b of blocks) byId.set(b.id, b);
   const children = new Map<string, Block[]>();
@@ -32,7 +34,7 @@ export function referenceForkChoice(genesis: Block, blocks: readonly Block[], pa
   }
   const valid = new Set<string>([genesis.id]);
   const invalid = new Set<string>();
-  const work = new Map<string, bigint>([[genesis.id, blockWork(genesis.bits)]]);
+  const work = new Map<string, bigint>([[genesis.id, oracleWork(genesis.bits)]]);
   // Breadth first from genesis: a block is judged once its parent is.
   const queue: Block[] = [genesis];
   for (let i = 0; i < queue.length; i++) {
@@ -49,11 +51,11 @@ export function referenceForkChoice(genesis: Block, blocks: readonly Block[], pa
         return x;
       };
       const ok = b.height === parent.height + 1 &&
-        b.bits === nextWorkRequired(b.height, ancestor, params) &&
-        checkProofOfWorkBits(b.bits, params);
+        b.bits === oracleRequiredBits(b.height, ancestor, params) &&
+        oracleBitsInRange(b.bits, params);
       if (ok) {
         valid.add(b.id);
-        work.set(b.id, work.get(parent.id)! + blockWork(b.bits));
+        work.set(b.id, work.get(parent.id)! + oracleWork(b.bits));
       } else invalid.add(b.id);
     }
   }

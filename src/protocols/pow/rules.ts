@@ -9,7 +9,7 @@
  * Nakamoto ("Bitcoin: A Peer-to-Peer Electronic Cash System", 2008), section 4: "the majority
  * decision is represented by the longest chain, which has the greatest proof-of-work effort".
  */
-import { type PowParams, checkProofOfWorkBits, encodeCompact, nextWorkRequired } from './arith.ts';
+import { type PowParams, blockWork, checkProofOfWorkBits, encodeCompact, nextWorkRequired } from './arith.ts';
 import { type Deployment, type DeploymentState, nextPeriodState } from './bip9.ts';
 import { type Block, NULL_ID, hasValidId, makeBlock } from './messages.ts';
 import type { PowFlags } from './mutants.ts';
@@ -43,9 +43,14 @@ export function genesisBlock(params: PowParams): Block {
   return makeBlock({ parent: NULL_ID, height: 0, time: GENESIS_TIME, bits: encodeCompact(params.powLimit), version: 1, miner: -1, nonce: 0 });
 }
 
-export function genesisEntry(params: PowParams): BlockEntry {
+export function genesisEntry(params: PowParams, flags?: PowFlags): BlockEntry {
   const block = genesisBlock(params);
-  return { block, chainwork: workHex(workOf(block.bits)), seq: 0, deployment: 'DEFINED' };
+  return { block, chainwork: workHex(blockWorkOf(flags, block.bits)), seq: 0, deployment: 'DEFINED' };
+}
+
+/** GetBlockProof with the instance's work options (memoised for Core's). */
+function blockWorkOf(flags: PowFlags | undefined, bits: number): bigint {
+  return flags === undefined || flags.work.plusOne ? workOf(bits) : blockWork(bits, flags.work);
 }
 
 /** Core's GetNextWorkRequired for a block extending `parent`, with the instance's retarget options. */
@@ -184,7 +189,7 @@ function connect(cfg: PowConfig, d: Draft, b: Block): void {
   const parent = d.blocks.get(b.parent)!;
   const entry: BlockEntry = {
     block: b,
-    chainwork: workHex(parseWork(parent.chainwork) + workOf(b.bits)),
+    chainwork: workHex(parseWork(parent.chainwork) + blockWorkOf(cfg.flags, b.bits)),
     seq: d.nextSeq++,
     deployment: deploymentOf(cfg, d.blocks, parent, b.height),
   };
