@@ -4,7 +4,7 @@ import { NO_FAULTS, clusterConfig } from '../src/core/config.ts';
 import type { ClusterConfig, Effect, FaultBudget, NodeId } from '../src/core/types.ts';
 import { runTape } from '../src/check/execute.ts';
 import { tapeArb } from '../src/adversary/arbitraries.ts';
-import { HOTSTUFF_MUTANT_LIST, type HotStuffMutant, type HotStuffState, hotstuff } from '../src/protocols/hotstuff/index.ts';
+import { HOTSTUFF_MUTANT_LIST, type LibraMutant as HotStuffMutant, type HotStuffState, hotstuff } from '../src/protocols/hotstuff/index.ts';
 import { byzantineMessages } from '../src/protocols/hotstuff/byzantine.ts';
 import { type Block, GENESIS_ID, GENESIS_QC, type HotStuffMessage, type QC, makeBlock, validateMessage } from '../src/protocols/hotstuff/messages.ts';
 import { CORRECT_FLAGS, type HotStuffFlags, flagsFor } from '../src/protocols/hotstuff/mutants.ts';

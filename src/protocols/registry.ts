@@ -1,7 +1,7 @@
 import type { MutantInfo, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
-import { HOTSTUFF_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
+import { ALG4_MUTANT_LIST, HOTSTUFF_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
 import { POW_MUTANT_LIST, type PowMutant, pow } from './pow/index.ts';
 
 /** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
@@ -26,6 +26,18 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
     description: 'Chained HotStuff, LibraBFT-style pipelining (Yin et al., "HotStuff: BFT Consensus in the Lens of Blockchain", Alg. 4) with a timeout-certificate pacemaker',
     mutants: HOTSTUFF_MUTANT_LIST,
     create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined),
+  },
+  'hotstuff-alg4': {
+    name: 'hotstuff-alg4',
+    description: 'Event-driven HotStuff, Algorithm 4 of Yin et al. (arXiv 1803.05069) as printed: heights distinct from views, the leader extends its leaf b_leaf, vheight by height, commit on a direct-parent 3-chain across view gaps; same pacemaker',
+    mutants: ALG4_MUTANT_LIST,
+    create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined, 'alg4'),
+  },
+  'hotstuff-jolteon': {
+    name: 'hotstuff-jolteon',
+    description: '2-chain HotStuff, Jolteon / DiemBFT v4 (Gelashvili et al., FC 2022; diem safety_rules_2chain.rs): 2-chain commit in consecutive rounds, timeouts raise the last voted round, TCs carry the highest QC',
+    mutants: JOLTEON_MUTANT_LIST,
+    create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined, 'jolteon'),
   },
   pow: {
     name: 'pow',

@@ -1,5 +1,5 @@
 import type { ByzantineContext } from '../../core/types.ts';
-import { type Block, GENESIS_QC, type HotStuffMessage, type QC, type TC, leaderPayload, makeBlock, qcKey } from './messages.ts';
+import { type Block, GENESIS_ID, GENESIS_QC, type HotStuffMessage, type QC, type TC, leaderPayload, makeBlock, makeLeaf, qcKey } from './messages.ts';
 import { type HotStuffState, leader } from './state.ts';
 
 /** How many QCs a Byzantine leader may build on: the newest few (stale ones included) and genesis. */
@@ -17,6 +17,9 @@ const VOTE_CHOICES = 12;
  * Certificates are never forged: only QCs and TCs some node holds or some message carries
  * are used (a QC stands for 2f+1 signatures). Withholding is the adversary dropping its
  * messages, which the simulator already allows for free.
+ * alg4: each proposal either sits on its QC's block or extends the newest block in play that
+ * descends from it (an uncertified leaf, as Alg. 4 lets a leader do), with the right height;
+ * votes name the block's height.
  */
 export function byzantineMessages(ctx: ByzantineContext<HotStuffState, HotStuffMessage>): HotStuffMessage[] {
   const { cfg, self, states, seen } = ctx;
@@ -62,6 +65,21 @@ export function byzantineMessages(ctx: ByzantineContext<HotStuffState, HotStuffM
   const views = [...new Set([...correctViews, Math.max(...correctViews) + 1])].sort((a, b) => a - b);
   const lo = views[0] ?? 1;
 
+  const alg4 = states[0]?.flags.variant === 'alg4';
+  const heightOf = (id: string): number => (id === GENESIS_ID ? 0 : (blocks.get(id)?.height ?? -1));
+  /** The newest block in play of a view below w that descends from `root` by parent links (not root itself). */
+  const leafOver = (root: string, w: number): Block | undefined => {
+    let best: Block | undefined;
+    for (const b of blocks.values()) {
+      if (b.view >= w || b.id === root || heightOf(b.id) < 0) continue;
+      let cur: Block | undefined = b;
+      while (cur !== undefined && cur.id !== root && cur.view > 0) cur = blocks.get(cur.parent);
+      if (cur?.id !== root) continue;
+      if (best === undefined || b.view > best.view || (b.view === best.view && b.id < best.id)) best = b;
+    }
+    return best;
+  };
+
   const out: HotStuffMessage[] = [];
   for (const w of views) {
     if (leader(w, cfg.n) !== self) continue;
@@ -69,7 +87,14 @@ export function byzantineMessages(ctx: ByzantineContext<HotStuffState, HotStuffM
     for (const q of choices) {
       if (q.view >= w) continue;
       for (const payload of [leaderPayload(w, self), `${leaderPayload(w, self)}'`]) {
-        out.push({ type: 'proposal', block: makeBlock(w, q, self, payload), tc });
+        if (!alg4) {
+          out.push({ type: 'proposal', block: makeBlock(w, q, self, payload), tc });
+          continue;
+        }
+        const h = heightOf(q.block);
+        if (h >= 0) out.push({ type: 'proposal', block: makeLeaf(w, q.block, h + 1, q, self, payload), tc });
+        const leaf = leafOver(q.block, w);
+        if (leaf !== undefined) out.push({ type: 'proposal', block: makeLeaf(w, leaf.id, heightOf(leaf.id) + 1, q, self, payload), tc });
       }
     }
   }
@@ -77,7 +102,7 @@ export function byzantineMessages(ctx: ByzantineContext<HotStuffState, HotStuffM
     .filter((b) => b.view >= lo - 1)
     .sort((a, b) => a.view - b.view || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(-VOTE_CHOICES);
-  for (const b of recent) out.push({ type: 'vote', view: b.view, block: b.id });
+  for (const b of recent) out.push(b.height === undefined ? { type: 'vote', view: b.view, block: b.id } : { type: 'vote', view: b.view, block: b.id, height: b.height });
   for (const w of views) out.push({ type: 'timeout', view: w, highQC: newest, tc: tcs.get(w - 1) ?? null });
   return out;
 }

@@ -1,25 +1,37 @@
 import type { ClusterConfig, NodeId, Protocol, Timer, VoteSlot } from '../../core/types.ts';
 import { byzantineMessages } from './byzantine.ts';
-import { HOTSTUFF_INVARIANTS } from './invariants.ts';
+import { invariantsOf } from './invariants.ts';
 import { GENESIS_ID, type HotStuffMessage, describeMessage, isValidValue, messageKey, validateMessage } from './messages.ts';
-import { type HotStuffMutant, flagsFor } from './mutants.ts';
+import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import { type HotStuffState, leader } from './state.ts';
 
-export { HOTSTUFF_MUTANTS, HOTSTUFF_MUTANT_LIST, type HotStuffMutant } from './mutants.ts';
+export {
+  ALG4_MUTANT_LIST,
+  HOTSTUFF_MUTANTS,
+  HOTSTUFF_MUTANT_LIST,
+  HOTSTUFF_VARIANTS,
+  JOLTEON_MUTANT_LIST,
+  type Alg4Mutant,
+  type HotStuffMutant,
+  type HotStuffVariant,
+  type JolteonMutant,
+  type LibraMutant,
+} from './mutants.ts';
 export type { Block, HotStuffMessage, QC, TC } from './messages.ts';
 export type { HotStuffState } from './state.ts';
 
 /**
  * One slot per signer, kind and view: a correct node proposes at most one block, votes for at
- * most one block and sends at most one timeout per view.
+ * most one block and sends at most one timeout per view. alg4 votes are per height instead
+ * (vheight strictly increases; a late proposal of an older view may still get a vote).
  */
 function voteSlot(from: NodeId, m: HotStuffMessage): VoteSlot {
   switch (m.type) {
     case 'proposal':
       return { slot: `proposal/${from}/v${m.block.view}`, value: m.block.id };
     case 'vote':
-      return { slot: `vote/${from}/v${m.view}`, value: m.block };
+      return m.height === undefined ? { slot: `vote/${from}/v${m.view}`, value: m.block } : { slot: `vote/${from}/h${m.height}`, value: m.block };
     case 'timeout':
       return { slot: `timeout/${from}/v${m.view}`, value: messageKey(m) };
   }
@@ -31,14 +43,21 @@ function phase(s: HotStuffState): string {
   return leader(s.view, s.n) === s.self ? 'lead' : 'wait';
 }
 
+/** The registry name of a variant: `hotstuff` is the libra variant (its fixtures predate the others). */
+export function hotstuffName(variant: HotStuffVariant): string {
+  return variant === 'libra' ? 'hotstuff' : `hotstuff-${variant}`;
+}
+
 /**
- * Chained HotStuff (LibraBFT-style pipelining). Votes are broadcast and every node forms QCs
- * (rules.ts onVote says why); the pacemaker broadcasts timeouts carrying the highest QC.
+ * The HotStuff family (mutants.ts HotStuffVariant): libra (LibraBFT-style chained HotStuff,
+ * the default), alg4 (Algorithm 4 of the paper as printed) or jolteon (2-chain DiemBFT v4).
+ * Votes are broadcast and every node forms QCs (rules.ts onVote says why); the pacemaker
+ * broadcasts timeouts carrying the highest QC.
  */
-export function hotstuff(mutant?: HotStuffMutant): Protocol<HotStuffState, HotStuffMessage> {
-  const flags = flagsFor(mutant);
+export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'libra'): Protocol<HotStuffState, HotStuffMessage> {
+  const flags = flagsFor(mutant, variant);
   return {
-    name: 'hotstuff',
+    name: hotstuffName(variant),
     mutant,
     init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
     onMessage,
@@ -53,7 +72,7 @@ export function hotstuff(mutant?: HotStuffMutant): Protocol<HotStuffState, HotSt
     voteSlot,
     describe: describeMessage,
     messageKey,
-    invariants: HOTSTUFF_INVARIANTS,
+    invariants: invariantsOf(variant),
     byzantineMessages,
     validateMessage,
   };

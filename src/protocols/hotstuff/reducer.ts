@@ -17,6 +17,9 @@ export function initialState(self: NodeId, cfg: ClusterConfig, flags: HotStuffFl
     flags,
     view: 0,
     lastVotedView: 0,
+    vheight: 0,
+    leaf: GENESIS_ID,
+    leafHeight: 0,
     timedOutView: 0,
     highQC: GENESIS_QC,
     highTC: null,
@@ -28,6 +31,7 @@ export function initialState(self: NodeId, cfg: ClusterConfig, flags: HotStuffFl
     pendingQCs: [],
     votes: new Map(),
     timeouts: new Map(),
+    timeoutQCs: new Map(),
   };
 }
 

@@ -28,8 +28,18 @@ export interface HotStuffState {
   readonly flags: HotStuffFlags;
   /** The pacemaker's current view: 1 + the newest certificate (QC or TC) seen. */
   readonly view: number;
-  /** vheight: the view of the last vote; strictly increases. */
+  /**
+   * libra: vheight, the view of the last vote; strictly increases. jolteon: last_voted_round
+   * (diem SafetyData), raised by votes and by timeouts. alg4: the view of the last vote, for
+   * display only (alg4's vheight is a height: `vheight`).
+   */
   readonly lastVotedView: number;
+  /** alg4: vheight of Alg. 4, the height of the last block voted for; 0 elsewhere. */
+  readonly vheight: number;
+  /** alg4: b_leaf of Alg. 4, the block this node's next proposal extends; genesis elsewhere. */
+  readonly leaf: string;
+  /** alg4: the height of b_leaf (kept with it: the leaf is this node's own proposal or qc_high's block). */
+  readonly leafHeight: number;
   /** The last view this node broadcast a timeout for (0: none). */
   readonly timedOutView: number;
   /** qc_high: the QC of the highest view whose block this node holds. */
@@ -51,6 +61,8 @@ export interface HotStuffState {
   readonly votes: ReadonlyMap<string, readonly NodeId[]>;
   /** Timeout senders per view (views >= the current one). */
   readonly timeouts: ReadonlyMap<number, readonly NodeId[]>;
+  /** jolteon: per view, the QC each timeout sender reported (for the TC's highest QC); empty elsewhere. */
+  readonly timeoutQCs: ReadonlyMap<number, ReadonlyMap<NodeId, QC>>;
 }
 
 /** Leader of view v (round robin). */
