@@ -23,6 +23,9 @@ import {
 } from '../src/protocols/pow/arith.ts';
 import { POW_PARAMS, type PowState, pow } from '../src/protocols/pow/index.ts';
 import { GENESIS_TIME } from '../src/protocols/pow/params.ts';
+import { type Deployment, deploymentState } from '../src/protocols/pow/bip9.ts';
+import { oracleDeploymentState } from '../src/protocols/pow/bip9-oracle.ts';
+import { type Block, NULL_ID, makeBlock } from '../src/protocols/pow/messages.ts';
 import { oracleBitsInRange, oracleRequiredBits, oracleRetarget, oracleWork, readCompact, writeCompact } from '../src/protocols/pow/oracle.ts';
 import { clusterConfig } from '../src/core/config.ts';
 
@@ -47,8 +50,8 @@ function valueImportClosure(file: string): Set<string> {
 }
 
 describe('the oracles are independent of the reducer', () => {
-  const REDUCER_SIDE = ['arith.ts', 'rules.ts', 'state.ts', 'reducer.ts', 'mutants.ts', 'byzantine.ts', 'index.ts'];
-  for (const file of ['oracle.ts', 'invariants.ts', 'reference.ts']) {
+  const REDUCER_SIDE = ['arith.ts', 'bip9.ts', 'rules.ts', 'state.ts', 'reducer.ts', 'mutants.ts', 'byzantine.ts', 'index.ts'];
+  for (const file of ['oracle.ts', 'bip9-oracle.ts', 'invariants.ts', 'reference.ts']) {
     it(`${file} imports none of ${REDUCER_SIDE.join(', ')} (transitively, values only)`, () => {
       const closure = valueImportClosure(file);
       expect([...closure].filter((f) => REDUCER_SIDE.includes(f))).toEqual([]);
@@ -343,5 +346,40 @@ describe('the oracle and arith.ts agree (differential)', () => {
         { numRuns: 1000, seed: 73 },
       );
     }
+  });
+});
+
+describe('the BIP9 oracle and bip9.ts agree (differential)', () => {
+  it('on random chains: any signalling, times that may go back, any start, timeout, period and threshold', () => {
+    const reached = new Set<string>();
+    const blockArb = fc.record({ dt: fc.integer({ min: -400, max: 900 }), version: fc.constantFrom(0x20000000, 0x20000002, 0x60000002, 0x00000002, 0x20000006) });
+    fc.assert(
+      fc.property(
+        fc.array(blockArb, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: -2000, max: 8000 }),
+        fc.integer({ min: 0, max: 12000 }),
+        fc.constantFrom(1, 2),
+        (steps, period, threshold, start, length, bit) => {
+          const d: Deployment = { bit, startTime: 1_000_000 + start, timeout: 1_000_000 + start + length, period, threshold: Math.min(threshold, period) };
+          const chain: Block[] = [];
+          let time = 1_000_000;
+          steps.forEach((st, h) => {
+            time += st.dt;
+            chain.push(makeBlock({ parent: h === 0 ? NULL_ID : chain[h - 1]!.id, height: h, time, bits: 0x1f00ffff, version: st.version, miner: 0, nonce: h }));
+          });
+          // Every height from 0 to chain.length, in an order that exercises the oracle's memo.
+          for (const h of [chain.length, ...chain.map((_b, i) => i)]) {
+            const state = oracleDeploymentState(chain.slice(0, h), h, d);
+            expect(state, `height ${h}`).toBe(deploymentState(chain, h, d));
+            reached.add(state);
+          }
+        },
+      ),
+      { numRuns: 400, seed: 74 },
+    );
+    // The comparison is only as good as the states it reaches.
+    expect([...reached].sort()).toEqual(['ACTIVE', 'DEFINED', 'FAILED', 'LOCKED_IN', 'STARTED']);
   });
 });

@@ -8,11 +8,13 @@
  * tree's membership, each block's connection order (`seq`, the node's first-seen record), the
  * head, the recorded BIP9 state and the blocks a transition sends are read.
  *
- * Nothing here may import arith.ts, rules.ts, state.ts or reducer.ts (type-only imports
- * excepted); properties/pow-oracle.test.ts checks the import graph.
+ * BIP9 states are recomputed by bip9-oracle.ts, likewise independent of the reducer's bip9.ts.
+ * Nothing here may import arith.ts, bip9.ts, rules.ts, state.ts or reducer.ts (type-only
+ * imports excepted); properties/pow-oracle.test.ts checks the import graph.
  */
 import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
-import { type Deployment, deploymentState } from './bip9.ts';
+import type { Deployment } from './bip9.ts';
+import { oracleDeploymentState } from './bip9-oracle.ts';
 import { type Block, type PowMessage, shortId } from './messages.ts';
 import { type OracleParams, blockBelow, oracleBitsInRange, oracleRequiredBits, oracleWork } from './oracle.ts';
 import type { PowState } from './state.ts';
@@ -193,11 +195,11 @@ function chainOf(blocks: PowState['blocks'], tip: Block): Block[] {
 function bip9State(deployment: Deployment): Inv {
   return {
     name: 'bip9-state',
-    description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9.ts deploymentState)',
+    description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9-oracle.ts, independent of the reducer\'s bip9.ts)',
     check(t) {
       for (const b of connected(t)) {
         const chain = chainOf(t.after.blocks, t.after.blocks.get(b.parent)!.block);
-        const expected = deploymentState(chain, b.height, deployment);
+        const expected = oracleDeploymentState(chain, b.height, deployment);
         const got = t.after.blocks.get(b.id)!.deployment;
         if (got !== expected) return `node ${t.node} records ${got} for block ${shortId(b.id)} at height ${b.height}, its chain says ${expected}`;
       }
