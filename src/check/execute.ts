@@ -18,6 +18,8 @@ export interface RunResult<S, M> {
    * schedule drifted from the protocol or simulator), by position in the recorded list.
    */
   readonly skipped: readonly SkippedAction<M>[];
+  /** Names of the protocol's witnesses (sometimes-properties) this run reached. */
+  readonly witnessed: ReadonlySet<string>;
 }
 
 export interface SkippedAction<M> {
@@ -105,7 +107,7 @@ export function execute<S, M>(
     if (!(e instanceof ProtocolFault)) throw e;
     violation = exceptionViolation(e, index - 1);
   }
-  return { actions, violation, world, skipped: [] };
+  return { actions, violation, world, skipped: [], witnessed: checker.witnessed };
 }
 
 /**

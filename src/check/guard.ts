@@ -62,6 +62,10 @@ export function guarded<S, M>(p: Protocol<S, M>): Protocol<S, M> {
   if (p.finalInvariants) {
     out['finalInvariants'] = p.finalInvariants.map((inv: FinalInvariant<S>) => ({ ...inv, check: wrap(`final invariant ${inv.name}`, inv.check.bind(inv)) }));
   }
+  if (p.worldInvariants) {
+    out['worldInvariants'] = p.worldInvariants.map((inv) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check.bind(inv)) }));
+  }
+  if (p.witnesses) out['witnesses'] = p.witnesses.map((w) => ({ ...w, seen: wrap(`witness ${w.name}`, w.seen.bind(w)) }));
   const g = out as unknown as Protocol<S, M>;
   cache.set(p, g);
   return g;

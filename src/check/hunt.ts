@@ -165,17 +165,25 @@ export function fuzzCampaign<S, M>(
     shrink?: boolean;
     /** Run the whole range and list every failing scenario instead of stopping at the first. */
     keepGoing?: boolean;
+    /** Wall-clock time (ms since epoch) after which no new scenario starts. */
+    deadline?: number | undefined;
   },
-): { failure: Failure<S, M> | undefined; runs: number; steps: number; failures: RawFailure[] } {
+): CampaignSlice<S, M> {
   const shape = options.shape ?? DEFAULT_SHAPE;
   let steps = 0;
+  const witnessed: Record<string, number> = Object.fromEntries((protocol.witnesses ?? []).map((w) => [w.name, 0]));
   const every = options.progressEvery ?? 1000;
   const failures: RawFailure[] = [];
   let first: Failure<S, M> | undefined;
   for (let i = options.start; i < options.end; i++) {
+    // A time budget ends the slice early; checked every 64 scenarios (Date.now is not free).
+    if (options.deadline !== undefined && (i - options.start) % 64 === 0 && i > options.start && Date.now() >= options.deadline) {
+      return { failure: first, runs: i - options.start, steps, failures, witnessed };
+    }
     const sc = fuzzScenario(options.seed, i, shape);
     const r = runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority });
     steps += r.actions.length;
+    for (const name of r.witnessed) witnessed[name]!++;
     if (r.violation !== undefined) {
       failures.push({ index: i, key: violationKey(r.violation), detail: r.violation.detail });
       if (first === undefined) {
@@ -185,12 +193,24 @@ export function fuzzCampaign<S, M>(
         const result = scenario === sc ? r : runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority });
         first = { scenario, result, runsToFailure: i - options.start + 1, shrinks };
       }
-      if (!options.keepGoing) return { failure: first, runs: i - options.start + 1, steps, failures };
+      if (!options.keepGoing) return { failure: first, runs: i - options.start + 1, steps, failures, witnessed };
     }
     const done = i - options.start + 1;
     if (options.onProgress && done % every === 0) options.onProgress({ done, total: options.end - options.start, steps });
   }
-  return { failure: first, runs: options.end - options.start, steps, failures };
+  return { failure: first, runs: options.end - options.start, steps, failures, witnessed };
+}
+
+/** What one campaign (or one slice of it) found. */
+export interface CampaignSlice<S, M> {
+  /** The first failure (shrunk unless asked not to, or keep-going). */
+  readonly failure: Failure<S, M> | undefined;
+  readonly runs: number;
+  readonly steps: number;
+  /** Every failing scenario when keep-going; else the first one only. */
+  readonly failures: RawFailure[];
+  /** For each witness of the protocol, in how many runs it was reached. */
+  readonly witnessed: Record<string, number>;
 }
 
 /** A class of failures of one campaign: one invariant, one shape of detail; shrunk once. */

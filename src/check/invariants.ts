@@ -22,6 +22,16 @@ export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
   exception: 'no protocol function (reducer, view, invariant, Byzantine vocabulary, events) throws',
 };
 
+/** Every invariant name a protocol can report: generic, per transition, whole world, at the end. */
+export function invariantNames(protocol: Protocol<unknown, unknown>): { name: string; when: 'step' | 'end' }[] {
+  return [
+    ...Object.keys(GENERIC_INVARIANTS).map((name) => ({ name, when: 'step' as const })),
+    ...protocol.invariants.map((i) => ({ name: i.name, when: 'step' as const })),
+    ...(protocol.worldInvariants ?? []).map((i) => ({ name: i.name, when: 'step' as const })),
+    ...(protocol.finalInvariants ?? []).map((i) => ({ name: i.name, when: 'end' as const })),
+  ];
+}
+
 /**
  * What "the same failure" means while shrinking and deduplicating: the invariant, and for
  * an exception also which function threw what kind of error (not the message's numbers).
@@ -38,6 +48,8 @@ export function violationKey(v: Violation): string {
  */
 export class Checker<S, M> {
   private readonly votes = new Map<string, string>();
+  /** Names of the protocol's witnesses seen so far in this run. */
+  readonly witnessed = new Set<string>();
 
   constructor(
     private readonly protocol: Protocol<S, M>,
@@ -46,8 +58,12 @@ export class Checker<S, M> {
 
   afterStep(w: World<S, M>, record: StepRecord<S, M>, stepIndex: number): Violation | undefined {
     const { cfg, protocol } = this;
+    const witnesses = protocol.witnesses;
     for (const t of record.transitions) {
       if (isByzantine(cfg, t.node)) continue;
+      if (witnesses !== undefined) {
+        for (const wit of witnesses) if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
+      }
       for (const inv of protocol.invariants) {
         const bad = inv.check(t, cfg);
         if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
@@ -67,6 +83,10 @@ export class Checker<S, M> {
           };
         }
       }
+    }
+    for (const inv of protocol.worldInvariants ?? []) {
+      const bad = inv.check(w);
+      if (bad !== undefined) return { invariant: inv.name, step: stepIndex, detail: bad };
     }
     for (const d of record.decided) {
       if (isByzantine(cfg, d.node)) continue;

@@ -1,15 +1,11 @@
-import { sha256Hex } from '../core/hash.ts';
-import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { WorkerJob, WorkerReport } from './worker.ts';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.ts';
-import { createProtocol, protocolEntry } from '../protocols/registry.ts';
-import { type Failure, type RawFailure, distinctFailures, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
-import { GENERIC_INVARIANTS } from '../check/invariants.ts';
-import { type Fixture, FIXTURE_FORMAT, writeFixture } from '../trace/fixture.ts';
+import { loadProtocol } from '../protocols/load.ts';
+import { invariantNames } from '../check/invariants.ts';
+import { writeFixture } from '../trace/fixture.ts';
 import { parseArgs } from 'node:util';
+import { type FoundFailure, fixtureFileName, fuzz } from '../api/campaign.ts';
 import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
 
 const HELP = `usage: consensus-harness fuzz [options]
@@ -50,198 +46,103 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const entry = protocolEntry(values.protocol);
+  const loaded = await loadProtocol(values.protocol);
   const mutant = values.mutant;
-  const protocol = createProtocol(entry.name, mutant);
+  const protocol = loaded.create(mutant);
   const shape = shapeFrom(values);
   const runs = nat('runs', values.runs, 1);
   const progressEvery = nat('progress', values.progress);
-  let start = 0;
-  let end = runs;
+  let shard: { index: number; count: number } | undefined;
   if (values.shard !== undefined) {
     const m = /^(\d+)\/(\d+)$/.exec(values.shard);
     if (!m || Number(m[1]) >= Number(m[2])) throw new UserError(`--shard: expected I/K with 0 <= I < K, got ${JSON.stringify(values.shard)}`);
-    const i = Number(m[1]);
-    const k = Number(m[2]);
-    start = Math.floor((runs * i) / k);
-    end = Math.floor((runs * (i + 1)) / k);
+    shard = { index: Number(m[1]), count: Number(m[2]) };
   }
-  if (values.engine !== 'seedrandom' && values.engine !== 'fast-check') {
-    throw new UserError(`--engine: expected seedrandom or fast-check, got ${JSON.stringify(values.engine)}`);
+  const engine = values.engine;
+  if (engine !== 'seedrandom' && engine !== 'fast-check') {
+    throw new UserError(`--engine: expected seedrandom or fast-check, got ${JSON.stringify(engine)}`);
   }
   const keepGoing = values['keep-going'];
-  if (keepGoing && values.engine !== 'seedrandom') throw new UserError('--keep-going needs the seedrandom engine');
-  const label = `${entry.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
-  console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${values.engine}`);
+  if (keepGoing && engine !== 'seedrandom') throw new UserError('--keep-going needs the seedrandom engine');
+  if (engine === 'fast-check' && shape.strategy === 'priority') {
+    throw new UserError('--strategy priority needs the seedrandom engine (fast-check scenarios are uniform)');
+  }
+  const start = shard ? Math.floor((runs * shard.index) / shard.count) : 0;
+  const end = shard ? Math.floor((runs * (shard.index + 1)) / shard.count) : runs;
+  const label = `${protocol.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
+  console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${engine}`);
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
     `${shape.byzantine ? `up to f Byzantine nodes${shape.twins ? ' (Twins in half the runs)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}` +
     `${shape.strategy && shape.strategy !== 'uniform' ? `, ${shape.strategy} delivery` : ''}`);
-  if (values.engine === 'fast-check' && shape.strategy === 'priority') {
-    throw new UserError('--strategy priority needs the seedrandom engine (fast-check scenarios are uniform)');
-  }
-
-  const t0 = performance.now();
-  let failure: Failure<unknown, unknown> | undefined;
-  let ran: number;
-  let steps = 0;
-  let raw: RawFailure[] = [];
   const workers = nat('workers', values.workers, 1);
-  const progress = (done: number, total: number, stepsSoFar: number, k = 1) => {
-    const s = (performance.now() - t0) / 1000;
-    console.error(`  ... ${done}/${total} scenarios, ${stepsSoFar} steps, ${Math.round(done / s)} scenarios/s${k > 1 ? ` (${k} workers)` : ''}`);
-  };
-  // Bad input is found here, in the main thread (exit 2), not inside a worker.
-  fuzzScenario(values.seed, start, shape);
-  if (values.engine === 'seedrandom' && workers > 1 && end - start >= 2 * workers) {
-    const out = await fuzzInWorkers({ protocol: entry.name, mutant, seed: values.seed, start, end, shape, progressEvery, keepGoing }, workers, progress);
-    ran = out.runs;
-    steps = out.steps;
-    raw = out.failures;
-    if (out.failedAt !== null && !keepGoing) {
-      // Shrink the lowest failing index in this thread: the same answer whatever K is.
-      const one = fuzzCampaign(protocol, { seed: values.seed, start: out.failedAt, end: out.failedAt + 1, shape });
-      failure = one.failure && { ...one.failure, runsToFailure: out.failedAt - start + 1 };
-      ran = out.failedAt - start + 1;
-    }
-  } else if (values.engine === 'seedrandom') {
-    const out = fuzzCampaign(protocol, {
-      seed: values.seed,
-      start,
-      end,
-      shape,
-      keepGoing,
-      progressEvery: progressEvery || Number.MAX_SAFE_INTEGER,
-      onProgress: (p) => progress(p.done, p.total, p.steps),
-    });
-    failure = keepGoing ? undefined : out.failure;
-    raw = out.failures;
-    ran = out.runs;
-    steps = out.steps;
-  } else {
-    // fast-check draws its scenarios from one seed: a shard gets its own seed (its start index
-    // mixed in), so shards of one campaign test different scenarios.
-    const seedNum = Number.parseInt(sha256Hex(start === 0 ? values.seed : `${values.seed}#${start}`).slice(0, 8), 16) | 0;
-    failure = huntWithFastCheck(protocol, { seed: seedNum, numRuns: end - start, shape });
-    ran = failure ? failure.runsToFailure : end - start;
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const invariants = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name), ...(protocol.finalInvariants ?? []).map((i) => `${i.name} (at the end)`)];
-  const save = (f: Failure<unknown, unknown>): string | undefined => {
-    if (values['no-write']) return undefined;
-    const v = f.result.violation!;
-    const fx: Fixture = {
-      format: FIXTURE_FORMAT,
-      protocol: entry.name,
-      mutant: mutant ?? null,
-      config: f.scenario.cfg,
-      expect: { outcome: 'violates', invariant: v.invariant },
-      story: `${mutant ? `mutant ${mutant}` : 'correct protocol'}: ${v.detail}`,
-      found: { by: `fuzz --engine ${values.engine}`, seed: values.seed, tape: f.scenario.tape, ...(f.scenario.priority ? { priority: f.scenario.priority } : {}) },
-      actions: f.result.actions,
-    };
-    const hash = sha256Hex(JSON.stringify(fx.actions)).slice(0, 8);
-    const path = values.out !== undefined && !keepGoing ? values.out : join(values.out ?? 'fixtures', entry.name, `${mutant ? `mutant-${mutant}` : 'correct'}-${hash}.json`);
-    writeFixture(path, fx);
+  const report = await fuzz(values.protocol, {
+    seed: values.seed,
+    runs,
+    ...(shard ? { shard } : {}),
+    shape,
+    ...(mutant !== undefined ? { mutant } : {}),
+    workers: engine === 'seedrandom' ? workers : 1,
+    keepGoing,
+    engine,
+    progressEvery,
+    onProgress: (p) => console.error(`  ... ${p.done}/${p.total} scenarios, ${p.steps} steps, ${Math.round(p.done / p.seconds)} scenarios/s${workers > 1 ? ` (${workers} workers)` : ''}`),
+  });
+  const { seconds, steps } = report;
+  const ran = report.runs;
+  const save = (f: FoundFailure): string | undefined => {
+    if (values['no-write'] || f.fixture === undefined) return undefined;
+    const path = values.out !== undefined && !keepGoing ? values.out : join(values.out ?? 'fixtures', fixtureFileName(f.fixture));
+    writeFixture(path, f.fixture);
     return path;
   };
-  if (keepGoing) {
-    if (raw.length === 0) {
-      console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
-      console.log(`  invariants checked after every step: ${invariants.join(', ')}`);
-      console.error(`  time ${seconds.toFixed(1)} s, ${Math.round(ran / seconds)} scenarios/s`);
-      return 0;
-    }
-    const classes = distinctFailures(protocol, raw, { seed: values.seed, start, shape });
-    console.log(`RESULT: ${classes.length} distinct failure(s) in ${raw.length} of ${ran} scenarios`);
-    classes.forEach((c, k) => {
-      console.log(`  ${k + 1}. ${c.signature}`);
-      console.log(`     ${c.occurrences} scenario(s), first at index ${c.indices[0]}${c.indices.length > 1 ? ` (also ${c.indices.slice(1).join(', ')}${c.occurrences > c.indices.length ? ', ...' : ''})` : ''}`);
-      if (c.failure === undefined) {
-        console.log('     not shrunk (only the first 20 classes are)');
-        return;
-      }
-      const v = c.failure.result.violation!;
-      console.log(`     shrunk to ${c.failure.result.actions.length} actions: ${v.detail}`);
-      const path = save(c.failure);
-      if (path !== undefined) console.log(`     fixture written: ${path}  (explain: npm run cli -- explain ${path})`);
-    });
-    console.error(`  time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    return 1;
-  }
-  if (failure === undefined) {
+  const witnessLines = (): void => {
+    const names = Object.keys(report.witnessed);
+    if (names.length === 0) return;
+    console.log(`  witnesses reached (runs): ${names.map((k) => `${k} ${report.witnessed[k]}`).join(', ')}`);
+    if (report.neverWitnessed.length) console.log(`  NEVER REACHED: ${report.neverWitnessed.join(', ')} (a rule no run reaches is not tested)`);
+  };
+  if (report.failures.length === 0) {
+    const invariants = invariantNames(protocol).map((i) => (i.when === 'end' ? `${i.name} (at the end)` : i.name));
     console.log(`RESULT: every invariant held in ${ran} scenarios${steps ? ` (${steps} steps)` : ''}`);
     console.log(`  invariants checked after every step: ${invariants.join(', ')}`);
+    witnessLines();
     console.error(`  time ${seconds.toFixed(1)} s, ${Math.round(ran / seconds)} scenarios/s${steps ? `, ${Math.round(steps / seconds)} steps/s` : ''}`);
     return 0;
   }
-  const v = failure.result.violation!;
-  console.log(`RESULT: ${v.invariant} broken after ${failure.runsToFailure} scenario(s)`);
-  console.log(`  ${v.detail}`);
-  console.log(`  shrunk to ${failure.result.actions.length} actions (tape of ${failure.scenario.tape.length}) in ${failure.shrinks} shrink steps; ` +
-    `config n=${failure.scenario.cfg.n} byzantine=[${failure.scenario.cfg.byzantine.join(',')}] heights=${failure.scenario.cfg.heights}`);
-  if (failure.seed !== undefined) {
-    const same = args.filter((_a, i) => !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard'].includes(args[i - 1] ?? '') &&
-      !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard', '--no-write'].includes(_a));
-    console.log(`  fast-check replay: npm run cli -- replay --seed ${failure.seed} --path ${failure.path}${same.length ? ` ${same.join(' ')}` : ''}`);
-  }
-  console.error(`  time ${seconds.toFixed(1)} s`);
-  const path = save(failure);
-  if (path !== undefined) {
-    console.log(`  fixture written: ${path}`);
-    console.log(`  explain it:  npm run cli -- explain ${path}`);
-  }
-  return 1;
-}
-
-/**
- * Split [start, end) into K contiguous slices, one worker thread each. Every worker runs
- * its slice to the end or to its first failure; the campaign's failure is the lowest
- * failing index, so the outcome is the same for any K.
- */
-async function fuzzInWorkers(
-  job: Omit<WorkerJob, 'start' | 'end' | 'progressEvery'> & { start: number; end: number; progressEvery: number },
-  k: number,
-  progress: (done: number, total: number, steps: number, k: number) => void,
-): Promise<{ runs: number; steps: number; failedAt: number | null; failures: RawFailure[] }> {
-  const total = job.end - job.start;
-  const done = new Array<number>(k).fill(0);
-  const stepsBy = new Array<number>(k).fill(0);
-  let reported = 0;
-  const every = job.progressEvery > 0 ? Math.max(1, Math.floor(job.progressEvery / k)) : Number.MAX_SAFE_INTEGER;
-  const results = await Promise.all(Array.from({ length: k }, (_, i) => new Promise<WorkerReport & { kind: 'done' }>((resolve, reject) => {
-    const slice: WorkerJob = {
-      ...job,
-      mutant: job.mutant,
-      start: job.start + Math.floor((total * i) / k),
-      end: job.start + Math.floor((total * (i + 1)) / k),
-      progressEvery: every,
-    };
-    // worker-entry.mjs registers tsx in the thread, then loads worker.ts.
-    const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: slice });
-    worker.on('message', (m: WorkerReport) => {
-      if (m.kind === 'done') {
-        resolve(m);
+  if (keepGoing) {
+    const failing = report.failures.reduce((a, f) => a + f.occurrences, 0);
+    console.log(`RESULT: ${report.failures.length} distinct failure(s) in ${failing} of ${ran} scenarios`);
+    report.failures.forEach((f, k) => {
+      console.log(`  ${k + 1}. ${f.signature}`);
+      console.log(`     ${f.occurrences} scenario(s), first at index ${f.indices[0]}${f.indices.length > 1 ? ` (also ${f.indices.slice(1).join(', ')}${f.occurrences > f.indices.length ? ', ...' : ''})` : ''}`);
+      if (f.fixture === undefined) {
+        console.log('     not shrunk (only the first 20 classes are)');
         return;
       }
-      done[i] = m.done;
-      stepsBy[i] = m.steps;
-      const sum = done.reduce((a, b) => a + b, 0);
-      if (job.progressEvery > 0 && sum - reported >= job.progressEvery) {
-        reported = sum;
-        progress(sum, total, stepsBy.reduce((a, b) => a + b, 0), k);
-      }
+      console.log(`     shrunk to ${f.fixture.actions.length} actions: ${f.detail}`);
+      const path = save(f);
+      if (path !== undefined) console.log(`     fixture written: ${path}  (explain: npm run cli -- explain ${path})`);
     });
-    // An error crossing the thread boundary loses its class; restore UserError (exit 2).
-    worker.on('error', (e) => reject(e.name === 'UserError' ? new UserError(e.message) : e));
-    worker.on('exit', (code) => {
-      if (code !== 0) reject(new Error(`fuzz worker ${i} exited with code ${code}`));
-    });
-  })));
-  const failures = results.map((r) => r.failedAt).filter((x): x is number => x !== null);
-  return {
-    runs: results.reduce((a, r) => a + r.runs, 0),
-    steps: results.reduce((a, r) => a + r.steps, 0),
-    failedAt: failures.length ? Math.min(...failures) : null,
-    failures: results.flatMap((r) => r.failures),
-  };
+    witnessLines();
+    console.error(`  time ${seconds.toFixed(1)} s`);
+    return 1;
+  }
+  const f = report.failures[0]!;
+  const fx = f.fixture!;
+  console.log(`RESULT: ${f.invariant} broken after ${f.indices[0]! - start + 1} scenario(s)`);
+  console.log(`  ${f.detail}`);
+  console.log(`  shrunk to ${fx.actions.length} actions (tape of ${fx.found?.tape?.length ?? 0}) in ${f.shrinks} shrink steps; ` +
+    `config n=${fx.config.n} byzantine=[${fx.config.byzantine.join(',')}] heights=${fx.config.heights}`);
+  if (f.fastCheck !== undefined) {
+    const same = args.filter((_a, i) => !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard'].includes(args[i - 1] ?? '') &&
+      !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard', '--no-write'].includes(_a));
+    console.log(`  fast-check replay: npm run cli -- replay --seed ${f.fastCheck.seed} --path ${f.fastCheck.path}${same.length ? ` ${same.join(' ')}` : ''}`);
+  }
+  console.error(`  time ${seconds.toFixed(1)} s`);
+  const path = save(f);
+  if (path !== undefined) {
+    console.log(`  fixture written: ${path}`);
+    console.log(`  explain it:  npm run cli -- explain ${path}${loaded.ref && 'module' in loaded.ref ? ` --protocol ${values.protocol}` : ''}`);
+  }
+  return 1;
 }

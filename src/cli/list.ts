@@ -20,7 +20,12 @@ export function listCommand(args: readonly string[]): number {
     const p = entry.create();
     console.log('  invariants:');
     for (const inv of p.invariants) console.log(`    ${inv.name.padEnd(24)} ${inv.description}`);
+    for (const inv of p.worldInvariants ?? []) console.log(`    ${inv.name.padEnd(24)} ${inv.description}`);
     for (const inv of p.finalInvariants ?? []) console.log(`    ${inv.name.padEnd(24)} ${inv.description} (checked when the run ends)`);
+    if (p.witnesses?.length) {
+      console.log('  witnesses (sometimes: a campaign reports those it never reached):');
+      for (const w of p.witnesses) console.log(`    ${w.name.padEnd(24)} ${w.description}`);
+    }
     console.log('  mutants:');
     for (const m of entry.mutants) console.log(`    ${m.name.padEnd(24)} ${m.description}`);
   }

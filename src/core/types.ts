@@ -120,6 +120,42 @@ export interface Protocol<S, M> {
   readonly decides?: boolean;
   /** Checked once, when a run that reached GST ends (PoW: correct nodes converge on one head). */
   readonly finalInvariants?: readonly FinalInvariant<S>[];
+  /** Checks over the whole cluster after every step. */
+  readonly worldInvariants?: readonly WorldInvariant<S, M>[];
+  /** What the search should reach at least once; counted per run, reported per campaign. */
+  readonly witnesses?: readonly Witness<S, M>[];
+}
+
+/**
+ * What a world invariant may read of the cluster after a step (the simulator's World
+ * satisfies it): configuration, every node's state (instances: nodes, then twins), the
+ * decisions, the messages on the wire, crashes, and whether GST has passed.
+ */
+export interface WorldView<S, M> {
+  readonly cfg: ClusterConfig;
+  readonly states: readonly S[];
+  readonly decisions: readonly (readonly (string | undefined)[])[];
+  readonly inFlight: readonly { readonly id: number; readonly from: NodeId; readonly to: number; readonly msg: M }[];
+  readonly crashed: readonly boolean[];
+  readonly gst: boolean;
+}
+
+/** A named check over the whole cluster, after every step (stateright's `always`). */
+export interface WorldInvariant<S, M> {
+  readonly name: string;
+  readonly description: string;
+  check(w: WorldView<S, M>): string | undefined;
+}
+
+/**
+ * Something the search must reach at least once (stateright's `sometimes`): a predicate
+ * over one reducer call of a correct node. A campaign reports every witness it never saw:
+ * a rule no run reaches is not tested, however many runs pass.
+ */
+export interface Witness<S, M> {
+  readonly name: string;
+  readonly description: string;
+  seen(t: Transition<S, M>, cfg: ClusterConfig): boolean;
 }
 
 /** A named check over the final states of a run that reached GST and went quiescent. */

@@ -6,7 +6,7 @@ import { validateConfig } from '../core/config.ts';
 import { type Action, ACTION_KINDS } from '../sim/actions.ts';
 import { createProtocol } from '../protocols/registry.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
-import { GENERIC_INVARIANTS } from '../check/invariants.ts';
+import { invariantNames } from '../check/invariants.ts';
 import type { Priority } from '../adversary/priority.ts';
 
 export const FIXTURE_FORMAT = 1;
@@ -97,8 +97,12 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
   }
 }
 
+/** How a fixture's protocol name (and mutant) becomes a protocol: the built-in registry by default. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ProtocolResolver = (name: string, mutant: string | null) => Protocol<any, any>;
+
 /** Validate parsed JSON as a fixture. Every error names the offending field. */
-export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
+export function validateFixture(raw: unknown, where = 'fixture', resolve: ProtocolResolver = createProtocol): Fixture {
   const r = obj(raw, where);
   if (r['format'] !== FIXTURE_FORMAT) {
     throw new UserError(`${where}.format: expected ${FIXTURE_FORMAT}, got ${JSON.stringify(r['format'])}`);
@@ -108,7 +112,7 @@ export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
   if (mutant !== null && typeof mutant !== 'string') throw new UserError(`${where}.mutant: expected a mutant name or null, got ${JSON.stringify(mutant)}`);
   let protocol: Protocol<unknown, unknown>;
   try {
-    protocol = createProtocol(r['protocol'], mutant);
+    protocol = resolve(r['protocol'], mutant);
   } catch (e) {
     throw new UserError(`${where}: ${(e as Error).message}`);
   }
@@ -118,7 +122,7 @@ export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
   if (ex['outcome'] === 'holds') expect = { outcome: 'holds' };
   else if (ex['outcome'] === 'violates') {
     if (typeof ex['invariant'] !== 'string') throw new UserError(`${where}.expect.invariant: expected an invariant name, got ${JSON.stringify(ex['invariant'])}`);
-    const known = [...Object.keys(GENERIC_INVARIANTS), ...protocol.invariants.map((i) => i.name), ...(protocol.finalInvariants ?? []).map((i) => i.name)];
+    const known = invariantNames(protocol).map((i) => i.name);
     if (!known.includes(ex['invariant'])) {
       throw new UserError(`${where}.expect.invariant: ${protocol.name} has no invariant ${JSON.stringify(ex['invariant'])} (known: ${known.join(', ')})`);
     }
@@ -133,7 +137,7 @@ export function validateFixture(raw: unknown, where = 'fixture'): Fixture {
   return { format: FIXTURE_FORMAT, protocol: r['protocol'], mutant, config, expect, story: r['story'], ...(found ? { found } : {}), actions };
 }
 
-export function readFixture(path: string): Fixture {
+export function readFixture(path: string, resolve?: ProtocolResolver): Fixture {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -146,7 +150,7 @@ export function readFixture(path: string): Fixture {
   } catch (e) {
     throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  return validateFixture(raw, path);
+  return validateFixture(raw, path, resolve);
 }
 
 /** Stable, reviewable JSON: header fields first, one action per line. */
@@ -164,8 +168,8 @@ export function writeFixture(path: string, fx: Fixture): void {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function replayFixture(fx: Fixture, options: Parameters<typeof runActions<any, any>>[3] = {}): RunResult<unknown, unknown> {
-  const protocol = createProtocol(fx.protocol, fx.mutant);
+export function replayFixture(fx: Fixture, options: Parameters<typeof runActions<any, any>>[3] = {}, resolve: ProtocolResolver = createProtocol): RunResult<unknown, unknown> {
+  const protocol = resolve(fx.protocol, fx.mutant);
   return runActions(protocol, fx.config, fx.actions, options);
 }
 

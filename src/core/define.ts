@@ -1,0 +1,182 @@
+/**
+ * The contract a user writes: a small node (how one process reacts) and a spec around it
+ * (what must hold, what a Byzantine node may say, how to print messages), after
+ * stateright's split of Actor (src/actor.rs) from ActorModel (src/actor/model.rs). Every
+ * member but the node's init and onMessage has a default. `defineProtocol` turns it into
+ * the harness's internal Protocol; nothing else of the harness needs to be known.
+ */
+import type {
+  ByzantineContext,
+  ClusterConfig,
+  FinalInvariant,
+  NodeId,
+  NodeView,
+  Protocol,
+  Step,
+  Timer,
+  Transition,
+  TransitionInvariant,
+  VoteSlot,
+  Witness,
+  WorldInvariant,
+  WorldView,
+} from './types.ts';
+import { UserError } from './errors.ts';
+
+/** One process: pure reducers returning the next state and effects (send, broadcast, setTimer, decide). */
+export interface NodeSpec<S, M> {
+  init(self: NodeId, cfg: ClusterConfig): Step<S, M>;
+  onMessage(state: S, from: NodeId, msg: M): Step<S, M>;
+  /** Default: timers are ignored (a protocol that sets none needs no handler). */
+  onTimer?(state: S, timer: Timer): Step<S, M>;
+  /** Environment events the adversary may fire at a node (e.g. "found a block"). */
+  events?(state: S, cfg: ClusterConfig): readonly string[];
+  onEvent?(state: S, event: string): Step<S, M>;
+}
+
+/** A property, in one of stateright's four forms (src/lib.rs, Property). */
+export type Property<S, M> =
+  | { readonly kind: 'always'; readonly name: string; readonly description: string; check(w: WorldView<S, M>): string | undefined }
+  | { readonly kind: 'transition'; readonly name: string; readonly description: string; check(t: Transition<S, M>, cfg: ClusterConfig): string | undefined }
+  | { readonly kind: 'eventually'; readonly name: string; readonly description: string; check(states: readonly S[], cfg: ClusterConfig): string | undefined }
+  | { readonly kind: 'sometimes'; readonly name: string; readonly description: string; seen(t: Transition<S, M>, cfg: ClusterConfig): boolean };
+
+/** Holds after every step, over the whole cluster. Return a message saying what is wrong, or undefined. */
+export function always<S, M>(name: string, description: string, check: (w: WorldView<S, M>) => string | undefined): Property<S, M> {
+  return { kind: 'always', name, description, check };
+}
+
+/** Holds for every reducer call of a correct node (before/after state, input, effects). */
+export function transition<S, M>(name: string, description: string, check: (t: Transition<S, M>, cfg: ClusterConfig) => string | undefined): Property<S, M> {
+  return { kind: 'transition', name, description, check };
+}
+
+/** Holds when a run that reached GST has ended: over the final states of the correct nodes. */
+export function eventually<S, M>(name: string, description: string, check: (states: readonly S[], cfg: ClusterConfig) => string | undefined): Property<S, M> {
+  return { kind: 'eventually', name, description, check };
+}
+
+/** Is reached by at least one run of a campaign (a witness that the search got there). */
+export function sometimes<S, M>(name: string, description: string, seen: (t: Transition<S, M>, cfg: ClusterConfig) => boolean): Property<S, M> {
+  return { kind: 'sometimes', name, description, seen };
+}
+
+export interface ProtocolSpec<S, M> {
+  /** The name fixtures and reports use. */
+  readonly name: string;
+  readonly node: NodeSpec<S, M>;
+  /** Checked besides the generic agreement, validity, integrity, no-equivocation, termination. */
+  readonly properties?: readonly Property<S, M>[];
+  /** valid(v): decisions of correct nodes must satisfy it. Default: every value is valid. */
+  isValidValue?(value: string): boolean;
+  /** If `msg` is a vote, its slot (who, kind, instance) and value: two values in one slot is equivocation. Default: no votes. */
+  voteSlot?(from: NodeId, msg: M): VoteSlot | undefined;
+  /** What a Byzantine node may sign now, in a canonical order. Default: nothing (Byzantine nodes only drop). */
+  byzantineMessages?(ctx: ByzantineContext<S, M>): readonly M[];
+  /** One line for a message in traces. Default: canonical JSON. */
+  describe?(msg: M): string;
+  /** Equality of messages. Default: canonical JSON. */
+  messageKey?(msg: M): string;
+  /** What traces show of a node. Default: height = number of decisions is unknown, so 0; step "-". */
+  view?(state: S): NodeView;
+  /** Check a message read from a fixture; return an error text or undefined. */
+  validateMessage?(raw: unknown): string | undefined;
+  /** Whether correct nodes decide (default true); false: runs go until quiescent, liveness by `eventually` properties. */
+  readonly decides?: boolean;
+}
+
+/**
+ * JSON with object keys sorted, so equal values print equally whatever their key order.
+ * Written here (a dozen lines) rather than adding a dependency for it.
+ */
+export function canonicalJson(x: unknown): string {
+  return JSON.stringify(x, (_key, value: unknown) => {
+    if (value instanceof Map) return [...value.entries()];
+    if (value instanceof Set) return [...value];
+    if (typeof value === 'bigint') return `${value}n`;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return Object.fromEntries(Object.keys(value).sort().map((k) => [k, (value as Record<string, unknown>)[k]]));
+    }
+    return value;
+  });
+}
+
+const DEFAULT_VIEW: NodeView = { height: 0, round: 0, step: '-', lock: '-' };
+
+/** Build the harness's protocol from a user's spec, filling in defaults; bad specs are a UserError naming the member. */
+export function defineProtocol<S, M>(spec: ProtocolSpec<S, M>, mutant?: string): Protocol<S, M> {
+  const problem = specProblem(spec);
+  if (problem !== undefined) throw new UserError(problem);
+  const props = spec.properties ?? [];
+  const node = spec.node;
+  const names = new Set<string>();
+  for (const p of props) {
+    if (names.has(p.name)) throw new UserError(`protocol ${spec.name}: two properties are named ${JSON.stringify(p.name)}`);
+    names.add(p.name);
+  }
+  const invariants: TransitionInvariant<S, M>[] = [];
+  const worldInvariants: WorldInvariant<S, M>[] = [];
+  const finalInvariants: FinalInvariant<S>[] = [];
+  const witnesses: Witness<S, M>[] = [];
+  for (const p of props) {
+    switch (p.kind) {
+      case 'always':
+        worldInvariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'transition':
+        invariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'eventually':
+        finalInvariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'sometimes':
+        witnesses.push({ name: p.name, description: p.description, seen: p.seen });
+        break;
+    }
+  }
+  const key = spec.messageKey ?? canonicalJson;
+  return {
+    name: spec.name,
+    mutant,
+    init: (self, cfg) => node.init(self, cfg),
+    onMessage: (s, from, m) => node.onMessage(s, from, m),
+    onTimer: node.onTimer ? (s, t) => node.onTimer!(s, t) : (s) => ({ state: s, effects: [] }),
+    ...(node.events && node.onEvent ? { events: (s: S, cfg: ClusterConfig) => node.events!(s, cfg), onEvent: (s: S, e: string) => node.onEvent!(s, e) } : {}),
+    view: spec.view ?? (() => DEFAULT_VIEW),
+    isValidValue: spec.isValidValue ?? (() => true),
+    voteSlot: spec.voteSlot ?? (() => undefined),
+    describe: spec.describe ?? key,
+    messageKey: key,
+    invariants,
+    ...(worldInvariants.length ? { worldInvariants } : {}),
+    ...(finalInvariants.length ? { finalInvariants } : {}),
+    ...(witnesses.length ? { witnesses } : {}),
+    ...(spec.byzantineMessages ? { byzantineMessages: spec.byzantineMessages } : {}),
+    ...(spec.validateMessage ? { validateMessage: spec.validateMessage } : {}),
+    ...(spec.decides !== undefined ? { decides: spec.decides } : {}),
+  };
+}
+
+/** What is wrong with a value that should be a ProtocolSpec, naming the missing member; undefined if nothing. */
+export function specProblem(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null) return `expected a protocol spec object, got ${typeof x}`;
+  const r = x as Record<string, unknown>;
+  if (typeof r['name'] !== 'string' || r['name'] === '') return 'protocol spec: missing "name" (a non-empty string)';
+  const node = r['node'] as Record<string, unknown> | undefined;
+  if (typeof node !== 'object' || node === null) return `protocol ${r['name']}: missing "node" (an object with init and onMessage)`;
+  for (const fn of ['init', 'onMessage'] as const) {
+    if (typeof node[fn] !== 'function') return `protocol ${r['name']}: node.${fn} is not a function`;
+  }
+  for (const fn of ['onTimer', 'events', 'onEvent'] as const) {
+    if (node[fn] !== undefined && typeof node[fn] !== 'function') return `protocol ${r['name']}: node.${fn} is not a function`;
+  }
+  if ((node['events'] === undefined) !== (node['onEvent'] === undefined)) return `protocol ${r['name']}: node.events and node.onEvent go together`;
+  if (r['properties'] !== undefined && !Array.isArray(r['properties'])) return `protocol ${r['name']}: properties must be a list (always/transition/eventually/sometimes)`;
+  for (const [i, p] of ((r['properties'] as unknown[] | undefined) ?? []).entries()) {
+    const q = p as Record<string, unknown>;
+    if (typeof q !== 'object' || q === null || !['always', 'transition', 'eventually', 'sometimes'].includes(q['kind'] as string)) {
+      return `protocol ${r['name']}: properties[${i}] is not made by always/transition/eventually/sometimes`;
+    }
+  }
+  return undefined;
+}
