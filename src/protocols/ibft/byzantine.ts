@@ -5,10 +5,12 @@ import type { IbftState } from './state.ts';
 
 /**
  * What a Byzantine node may sign in the Klaytn design, for every height some node is at and
- * rounds from the lowest current round there to one past the highest: where it proposes,
- * PREPREPAREs of every block in play, a fresh one and a malformed one (equivocation, invalid
- * blocks); PREPAREs and COMMITs for every block in play, COMMITs with a valid and with an
- * invalid committed seal (the invalid-seal attack); ROUND-CHANGEs.
+ * rounds from the lowest current round there to the highest (one more for proposals and
+ * round changes): where it proposes, PREPREPAREs of every block in play (some node's
+ * preprepare or lock), a fresh one and a malformed one (equivocation, invalid blocks);
+ * PREPAREs and COMMITs for every block in play, COMMITs with a valid and with an invalid
+ * committed seal (the invalid-seal attack); ROUND-CHANGEs above the lowest round. Kept this
+ * small on purpose: every candidate dilutes the tape's chance of picking the few that matter.
  */
 export function ibftByzantineMessages(ctx: ByzantineContext<IbftState, IbftMessage>): IbftMessage[] {
   const { states, self } = ctx;
@@ -23,20 +25,24 @@ export function ibftByzantineMessages(ctx: ByzantineContext<IbftState, IbftMessa
       if (s.preprepare !== null) blocks.add(s.preprepare);
       if (s.locked !== null) blocks.add(s.locked);
     }
-    for (let r = lo; r <= hi; r++) blocks.add(makeBlock(seq, r, self));
-    const sorted = [...blocks].sort();
+    const inPlay = [...blocks].sort();
     const ref = here[0]!;
-    for (let r = lo; r <= hi; r++) {
+    for (let r = lo; r <= hi + 1; r++) {
       const proposer: NodeId = proposerFor(ref.options.proposer, { committee: ref.committee, lastProposer: lastProposerOf(ref.chain), seq, round: r });
       if (proposer === self) {
-        for (const block of [...sorted, `bad-h${seq}p${self}`]) out.push({ type: 'preprepare', seq, round: r, block, rcs: [], cert: null });
+        const fresh = makeBlock(seq, r, self);
+        for (const block of [...new Set([...inPlay, fresh])].sort().concat(`bad-h${seq}p${self}`)) {
+          out.push({ type: 'preprepare', seq, round: r, block, rcs: [], cert: null });
+        }
       }
-      for (const digest of sorted) {
-        out.push({ type: 'prepare', seq, round: r, digest });
-        out.push({ type: 'commit', seq, round: r, digest, seal: true });
-        out.push({ type: 'commit', seq, round: r, digest, seal: false });
+      if (r <= hi) {
+        for (const digest of inPlay) {
+          out.push({ type: 'prepare', seq, round: r, digest });
+          out.push({ type: 'commit', seq, round: r, digest, seal: true });
+          out.push({ type: 'commit', seq, round: r, digest, seal: false });
+        }
       }
-      out.push({ type: 'roundchange', seq, round: r, prepared: null });
+      if (r > lo) out.push({ type: 'roundchange', seq, round: r, prepared: null });
     }
   }
   return out;

@@ -2,7 +2,7 @@ import type { ClusterConfig, NodeId, Step, Timer } from '../../core/types.ts';
 import type { IbftMessage } from './messages.ts';
 import type { IbftFlags } from './mutants.ts';
 import {
-  type Fx, ROUND_CHANGE_TIMER, checkMessage, handleCommit, handlePrepare, handlePreprepare, handleRoundChange, handleTimeout,
+  type Fx, ROUND_CHANGE_TIMER, checkMessage, handleCommit, handleOldPreprepare, handlePrepare, handlePreprepare, handleRoundChange, handleTimeout,
   initialState, isMember, keepFuture, proposeAtRoundZero, syncFromSeals,
 } from './rules.ts';
 import type { IbftOptions, IbftState, Received } from './state.ts';
@@ -47,7 +47,8 @@ export function init(self: NodeId, cfg: ClusterConfig, options: IbftOptions, fla
 function dispatch(s: IbftState, from: NodeId, m: IbftMessage, fx: Fx): IbftState {
   if (!isMember(s, s.self)) return s; // not in the committee: follow the chain by sync only
   if (m.seq > s.seq) return keepFuture(s, m.seq) ? { ...s, backlog: [...s.backlog, { from, msg: m }] } : s;
-  if (m.seq < s.seq || !isMember(s, from)) return s; // old, or errNotFromCommittee
+  if (m.seq < s.seq) return m.type === 'preprepare' ? handleOldPreprepare(s, from, m, fx) : s;
+  if (!isMember(s, from)) return s; // errNotFromCommittee
   const check = checkMessage(s, m.type, m.seq, m.round);
   if (check === 'old') return s;
   if (check === 'future') return { ...s, backlog: [...s.backlog, { from, msg: m }] };

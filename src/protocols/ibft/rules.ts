@@ -1,6 +1,6 @@
 import type { Effect, NodeId, Timer } from '../../core/types.ts';
 import {
-  committeeAfter, faultTolerance, honestVote, initialCommittee, lastProposerOf, proposerFor, quorumSize, voteIsValid,
+  type ChainOptions, committeeAfter, faultTolerance, honestVote, initialCommittee, lastProposerOf, proposerFor, quorumSize, voteIsValid,
 } from './committee.ts';
 import { type IbftMessage, makeBlock, parseBlock } from './messages.ts';
 import { type IbftState, MAX_BACKLOG_SEQUENCES_AHEAD, PHASE_ORDER, type Phase } from './state.ts';
@@ -47,7 +47,7 @@ export function pendingRequest(s: IbftState, round: number): string {
 }
 
 /** backend.Verify of a proposal: well formed, of this sequence, and a vote that fits the committee. */
-export function verifyBlock(s: Pick<IbftState, 'seq' | 'committee' | 'n' | 'options'>, block: string): boolean {
+export function verifyBlock(s: { readonly seq: number; readonly committee: readonly NodeId[]; readonly n: number; readonly options: ChainOptions }, block: string): boolean {
   const p = parseBlock(block);
   if (p === undefined || p.seq !== s.seq) return false;
   if (p.vote !== null && !s.options.validatorChanges) return false;
@@ -205,6 +205,23 @@ export function handlePreprepare(s: IbftState, from: NodeId, block: string, fx: 
   const next: IbftState = { ...s, preprepare: block, phase: 'Preprepared' };
   sendPrepare(next, fx);
   return next;
+}
+
+/**
+ * preprepare.go handlePreprepare, the errOldMessage branch: a PREPREPARE of an earlier
+ * sequence, from the proposer of its view, for the block this node already imported at that
+ * height, is answered with a COMMIT for that view (commit.go sendCommitForOldBlock), so that
+ * nodes still at that height can gather the seals.
+ */
+export function handleOldPreprepare(s: IbftState, from: NodeId, m: { seq: number; round: number; block: string }, fx: Fx): IbftState {
+  if (s.chain[m.seq] !== m.block) return s;
+  let committee = initialCommittee(s.options.initialCommittee ?? s.n);
+  for (let h = 0; h < m.seq; h++) committee = committeeAfter(committee, s.chain[h]!);
+  if (!committee.includes(s.self)) return s;
+  const proposer = proposerFor(s.options.proposer, { committee, lastProposer: lastProposerOf(s.chain.slice(0, m.seq)), seq: m.seq, round: m.round });
+  if (from !== proposer) return s;
+  fx.push({ kind: 'broadcast', msg: { type: 'commit', seq: m.seq, round: m.round, digest: m.block, seal: true } });
+  return s;
 }
 
 /** roundstate.go GetPrepareOrCommitSize: distinct senders of PREPARE or COMMIT for the subject. */

@@ -1,0 +1,40 @@
+import type { Protocol } from '../../core/types.ts';
+import type { ChainOptions } from '../ibft/committee.ts';
+import { voteSlot } from '../ibft/index.ts';
+import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from '../ibft/messages.ts';
+import { qbftByzantineMessages } from './byzantine.ts';
+import { QBFT_INVARIANTS } from './invariants.ts';
+import { type QbftMutant, qbftFlagsFor } from './mutants.ts';
+import { init, onMessage, onTimer } from './reducer.ts';
+import type { QbftState } from './state.ts';
+
+export { QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftMutant } from './mutants.ts';
+export type { QbftState } from './state.ts';
+
+export const QBFT_OPTIONS: ChainOptions = { proposer: 'round-robin', validatorChanges: false };
+
+/** IBFT 2.0 / QBFT (Saltini & Hyland-Wood, arXiv 1909.10194; Consensys qbft-formal-spec-and-verification). */
+export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?: QbftMutant): Protocol<QbftState, IbftMessage> {
+  const flags = qbftFlagsFor(mutant);
+  const opts: ChainOptions = { ...QBFT_OPTIONS, ...options };
+  return {
+    name,
+    mutant,
+    init: (self, cfg) => init(self, cfg, opts, flags),
+    onMessage,
+    onTimer,
+    view: (s) => ({
+      height: s.seq,
+      round: s.round,
+      step: s.accepted === null ? 'wait' : s.committedRound === s.round ? 'committed' : 'accepted',
+      lock: s.prepared === null ? '-' : `prepared ${s.prepared.block}@${s.prepared.round}`,
+    }),
+    isValidValue: isValidBlock,
+    voteSlot,
+    describe: describeMessage,
+    messageKey,
+    invariants: QBFT_INVARIANTS,
+    byzantineMessages: qbftByzantineMessages,
+    validateMessage,
+  };
+}

@@ -1,0 +1,30 @@
+import type { MutantInfo } from '../../core/types.ts';
+
+/**
+ * Deliberate bugs of QBFT, as options of its one reducer, each breaking a rule that IBFT 2.0
+ * added to Istanbul BFT (Saltini & Hyland-Wood, arXiv 1909.10194; Consensys
+ * qbft-formal-spec-and-verification dafny/spec/L1). properties/qbft.test.ts kills each one.
+ */
+export const QBFT_MUTANTS = {
+  'seal-unchecked': 'UponCommit counts COMMITs whatever their committed seal (validCommitsForHeightRoundAndDigest without the seal check), so a block is decided with fewer than Q valid seals',
+  'prepared-value-ignored': 'UponRoundChange and isValidProposal: a round > 0 proposal need not carry the highest prepared block of its round changes (the proposer proposes fresh, the others accept it)',
+  'round-change-drops-prepared': 'createRoundChange: ROUND-CHANGE carries no prepared certificate, so the next proposer cannot learn a value that may have been decided',
+} as const satisfies Record<string, string>;
+
+export type QbftMutant = keyof typeof QBFT_MUTANTS;
+
+export const QBFT_MUTANT_LIST: readonly MutantInfo[] = Object.entries(QBFT_MUTANTS).map(([name, description]) => ({ name, description }));
+
+export interface QbftFlags {
+  readonly sealUnchecked: boolean;
+  readonly preparedValueIgnored: boolean;
+  readonly roundChangeDropsPrepared: boolean;
+}
+
+export function qbftFlagsFor(mutant: QbftMutant | undefined): QbftFlags {
+  return {
+    sealUnchecked: mutant === 'seal-unchecked',
+    preparedValueIgnored: mutant === 'prepared-value-ignored',
+    roundChangeDropsPrepared: mutant === 'round-change-drops-prepared',
+  };
+}
