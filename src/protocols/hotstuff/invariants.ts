@@ -280,6 +280,7 @@ const lockedHeightMonotonic: Inv = {
   name: 'locked-height-monotonic',
   description: 'the height of b_lock (counted by parent links) never decreases ("if b\'.height > b_lock.height then b_lock <- b\'")',
   check(t) {
+    if (t.after.lockedBlock === t.before.lockedBlock) return undefined; // a stored block's ancestry never changes
     const hb = heightByParents(t.before.blocks, t.before.lockedBlock);
     const ha = heightByParents(t.after.blocks, t.after.lockedBlock);
     return ha < hb ? `node ${t.node} lock went from ${t.before.lockedBlock} (height ${hb}) to ${t.after.lockedBlock} (height ${ha})` : undefined;
@@ -290,6 +291,7 @@ const highQcHeightMonotonic: Inv = {
   name: 'high-qc-height-monotonic',
   description: 'the height of qc_high\'s block (counted by parent links) never decreases',
   check(t) {
+    if (t.after.highQC.block === t.before.highQC.block) return undefined;
     const hb = heightByParents(t.before.blocks, t.before.highQC.block);
     const ha = heightByParents(t.after.blocks, t.after.highQC.block);
     return ha < hb ? `node ${t.node} qc_high went from height ${hb} to height ${ha}` : undefined;
@@ -302,6 +304,8 @@ const lockTwoChainByHeight: Inv = {
   check(t) {
     const s = t.after;
     if (s.lockedBlock === GENESIS_ID) return undefined;
+    // Blocks are only ever added: with the lock and qc_high unchanged, what held before holds now.
+    if (s.lockedBlock === t.before.lockedBlock && s.highQC === t.before.highQC) return undefined;
     let certified = false;
     for (const { block } of s.blocks.values()) if (block.justify.block === s.lockedBlock && block.justify.view === s.lockedView) certified = true;
     if (!certified) return `node ${t.node} is locked on ${s.lockedBlock}@${s.lockedView} but holds no block whose QC certifies it`;
