@@ -45,7 +45,7 @@ describe('tendermint (Algorithm 1) survives the adversary', () => {
  */
 const KILLS: Record<TendermintMutant, { budget: number; invariant: string }> = {
   'lock-ignored': { budget: 500, invariant: 'prevote-respects-lock' },
-  'quorum-too-small': { budget: 50, invariant: 'precommit-backed' },
+  'quorum-too-small': { budget: 50, invariant: 'nil-precommit-backed' },
   'old-pol-accepted': { budget: 10_000, invariant: 'prevote-respects-lock' },
   'votes-per-message': { budget: 50, invariant: 'precommit-backed' },
   'stale-timeout': { budget: 50, invariant: 'no-equivocation' },
@@ -53,6 +53,10 @@ const KILLS: Record<TendermintMutant, { budget: number; invariant: string }> = {
   'prevote-any-step': { budget: 50, invariant: 'no-equivocation' },
   'valid-unchecked': { budget: 1000, invariant: 'validity' },
   'propose-ignores-valid-value': { budget: 500, invariant: 'proposal-carries-valid' },
+  'decide-current-round-only': { budget: 2000, invariant: 'decides-on-certificate' },
+  'valid-only-when-locking': { budget: 200, invariant: 'valid-round-latest' },
+  'skip-needs-quorum': { budget: 50, invariant: 'round-skip-taken' },
+  'pol-unchecked': { budget: 1000, invariant: 'prevote-backed' },
 };
 
 describe('every tendermint mutant is killed within its budget', () => {

@@ -14,6 +14,10 @@ export const TENDERMINT_MUTANTS = {
   'prevote-any-step': 'L22: a proposal is prevoted whenever it arrives, not only in step propose',
   'valid-unchecked': 'L23/L29/L36/L50: valid(v) is never checked, so invalid values can be decided',
   'propose-ignores-valid-value': 'L15-L16: the proposer always proposes a fresh value, still sending validRound (a proof of lock it does not have)',
+  'decide-current-round-only': 'L49: a decision certificate (proposal + 2f+1 precommits) counts only in the current round, though L49 has no round condition',
+  'valid-only-when-locking': 'L42-L43: validValue/validRound are updated only when the node locks (step prevote), not when the polka completes after it precommitted',
+  'skip-needs-quorum': 'L55: a node skips to a higher round only on 2f+1 senders there instead of f+1',
+  'pol-unchecked': 'L28: a re-proposal (vr >= 0) is prevoted without counting the 2f+1 prevotes of round vr (only the lock test of L29 remains)',
 } as const satisfies Record<string, string>;
 
 export type TendermintMutant = keyof typeof TENDERMINT_MUTANTS;
@@ -31,6 +35,10 @@ export interface TendermintFlags {
   readonly prevoteAnyStep: boolean;
   readonly validUnchecked: boolean;
   readonly proposeIgnoresValidValue: boolean;
+  readonly decideCurrentRoundOnly: boolean;
+  readonly validOnlyWhenLocking: boolean;
+  readonly skipNeedsQuorum: boolean;
+  readonly polUnchecked: boolean;
 }
 
 export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags {
@@ -44,5 +52,9 @@ export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags 
     prevoteAnyStep: mutant === 'prevote-any-step',
     validUnchecked: mutant === 'valid-unchecked',
     proposeIgnoresValidValue: mutant === 'propose-ignores-valid-value',
+    decideCurrentRoundOnly: mutant === 'decide-current-round-only',
+    validOnlyWhenLocking: mutant === 'valid-only-when-locking',
+    skipNeedsQuorum: mutant === 'skip-needs-quorum',
+    polUnchecked: mutant === 'pol-unchecked',
   };
 }

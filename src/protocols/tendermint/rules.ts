@@ -72,7 +72,7 @@ export function prevoteOnNewProposal(s: TendermintState, v: string): Out {
 export function ruleL28(s: TendermintState): Out | undefined {
   if (s.step !== 'propose') return undefined;
   const p = roundLog(s, s.height, s.round).proposals.find((x) =>
-    x.validRound >= 0 && x.validRound < s.round && countVotes(roundLog(s, s.height, x.validRound).prevotes, x.id) >= s.quorum);
+    x.validRound >= 0 && x.validRound < s.round && (s.flags.polUnchecked || countVotes(roundLog(s, s.height, x.validRound).prevotes, x.id) >= s.quorum));
   if (p === undefined) return undefined;
   // L29: unlock only on a proof of lock at least as new as the lock.
   const lockAllows = (s.flags.oldPolAccepted || s.lockedRound <= p.validRound) || s.lockedValue === p.value;
@@ -104,6 +104,8 @@ export function ruleL36(s: TendermintState): Out | undefined {
     if (!s.flags.lockNotSet) next = { ...next, lockedValue: p.value, lockedRound: s.round }; // L38-L39
     effects.push({ kind: 'broadcast', msg: { type: 'precommit', height: s.height, round: s.round, id: p.id } }); // L40
     next = { ...next, step: 'precommit' }; // L41
+  } else if (s.flags.validOnlyWhenLocking) {
+    return { state: next, effects };
   }
   next = { ...next, validValue: p.value, validRound: s.round }; // L42-L43
   return { state: next, effects };
@@ -133,7 +135,8 @@ export function ruleL47(s: TendermintState): Out | undefined {
 /** L49-L54: a proposal of any round r with 2f+1 precommits for it: decide, next height, StartRound(0). */
 export function ruleL49(s: TendermintState): Out | undefined {
   if (s.decisions[s.height] !== undefined) return undefined;
-  for (const { log } of currentRounds(s)) {
+  for (const { round, log } of currentRounds(s)) {
+    if (s.flags.decideCurrentRoundOnly && round !== s.round) continue;
     const p = log.proposals.find((x) => countVotes(log.precommits, x.id) >= s.quorum);
     if (p === undefined || !valid(s, p.value)) continue; // L50
     const effects: Effect<TendermintMessage>[] = [{ kind: 'decide', height: s.height, value: p.value }]; // L51
@@ -158,7 +161,7 @@ export function ruleL49(s: TendermintState): Out | undefined {
 export function ruleL55(s: TendermintState): Out | undefined {
   let best = -1;
   for (const { round, log } of currentRounds(s)) {
-    if (round > s.round && round > best && log.senders.length >= s.weakQuorum) best = round;
+    if (round > s.round && round > best && log.senders.length >= (s.flags.skipNeedsQuorum ? s.quorum : s.weakQuorum)) best = round;
   }
   if (best < 0) return undefined;
   const effects: Effect<TendermintMessage>[] = [];
