@@ -3,6 +3,8 @@ import { UserError } from '../core/errors.ts';
 import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
 import { ALG4_MUTANT_LIST, HOTSTUFF_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
 import { POW_MUTANT_LIST, type PowMutant, pow } from './pow/index.ts';
+import { IBFT_MUTANT_LIST, type IbftMutant, ibft } from './ibft/index.ts';
+import { QBFT_MUTANT_LIST, type QbftMutant, qbft } from './qbft/index.ts';
 
 /** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
 export interface ProtocolEntry {
@@ -44,6 +46,54 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
     description: 'Proof-of-work fork choice: most chainwork, first-seen ties, Bitcoin retarget and BIP9 (Nakamoto 2008; Bitcoin Core)',
     mutants: POW_MUTANT_LIST,
     create: (mutant) => pow(mutant as PowMutant | undefined),
+  },
+  ibft: {
+    name: 'ibft',
+    description: 'Istanbul BFT as Klaytn runs it (klaytn/klaytn consensus/istanbul/core): Q = ceil(2S/3), hash locks released only by a new height or a failed import, F+1 round-change catch-up, committed seals checked at block import, round-robin proposer',
+    mutants: IBFT_MUTANT_LIST,
+    create: (mutant) => ibft('ibft', {}, mutant as IbftMutant | undefined),
+  },
+  'ibft-2f1': {
+    name: 'ibft-2f1',
+    description: 'ibft with the Istanbul quorum 2F+1 of Klaytn before the Cancun fork (without its S = 6 special case): unsafe at S = 5 and 6',
+    mutants: [],
+    create: () => ibft('ibft-2f1', { quorum: '2f1' }),
+  },
+  'ibft-kaia': {
+    name: 'ibft-kaia',
+    description: 'ibft with committed seals also checked on receipt of a COMMIT, as kaiachain/kaia commit.go does (errInvalidCommittedSeal)',
+    mutants: [],
+    create: () => ibft('ibft-kaia', { sealCheck: 'receipt' }),
+  },
+  'ibft-sticky': {
+    name: 'ibft-sticky',
+    description: 'ibft with the Sticky proposer policy (validator/default.go stickyProposer: V[(idx + round) mod S])',
+    mutants: [],
+    create: () => ibft('ibft-sticky', { proposer: 'sticky' }),
+  },
+  'ibft-weighted': {
+    name: 'ibft-weighted',
+    description: 'ibft with a seeded WeightedRandom proposer policy (validator/weighted.go: stake-weighted slots, shuffled per update interval)',
+    mutants: [],
+    create: () => ibft('ibft-weighted', { proposer: 'weighted-random' }),
+  },
+  'ibft-valset': {
+    name: 'ibft-valset',
+    description: 'ibft with validator-set changes: the last node starts outside the committee; blocks carry add/remove votes applied from the next height',
+    mutants: [],
+    create: () => ibft('ibft-valset', { validatorChanges: true, initiallyOutside: 1 }),
+  },
+  qbft: {
+    name: 'qbft',
+    description: 'IBFT 2.0 / QBFT (Saltini & Hyland-Wood, arXiv 1909.10194; Consensys qbft-formal-spec-and-verification): no locks, round changes carry prepared certificates, justified proposals, seals checked on receipt',
+    mutants: QBFT_MUTANT_LIST,
+    create: (mutant) => qbft('qbft', {}, mutant as QbftMutant | undefined),
+  },
+  'qbft-valset': {
+    name: 'qbft-valset',
+    description: 'qbft with validator-set changes: the last node starts outside the committee; blocks carry add/remove votes applied from the next height',
+    mutants: [],
+    create: () => qbft('qbft-valset', { validatorChanges: true, initiallyOutside: 1 }),
   },
 };
 

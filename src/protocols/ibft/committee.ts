@@ -130,8 +130,8 @@ export function lastProposerOf(chain: readonly string[]): NodeId | null {
 /** What the chain decides beyond consensus: the committee and proposer policy, and whether blocks carry votes. */
 export interface ChainOptions {
   readonly proposer: ProposerPolicy;
-  /** Size of the first committee (nodes 0..k-1); the other nodes follow the chain passively. Default n. */
-  readonly initialCommittee?: number;
+  /** How many nodes start outside the committee (the last ones: the first committee is 0..n-1-k); they follow the chain passively until a vote adds them. Default 0. */
+  readonly initiallyOutside?: number;
   /** Correct proposers put a validator vote in their blocks (see honestVote). */
   readonly validatorChanges: boolean;
 }

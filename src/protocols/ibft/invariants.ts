@@ -7,7 +7,7 @@ type T = Transition<IbftState, IbftMessage>;
 type Inv = TransitionInvariant<IbftState, IbftMessage>;
 
 function initialOf(s: IbftState): number {
-  return s.options.initialCommittee ?? s.n;
+  return s.n - (s.options.initiallyOutside ?? 0);
 }
 
 function sent(effects: readonly Effect<IbftMessage>[]): IbftMessage[] {

@@ -26,7 +26,7 @@ export function lockSplit(w: World<IbftState, IbftMessage>): string | undefined 
   if (seqs.size !== 1) return undefined; // someone is ahead: the others will import its block
   const any = w.states[correct[0]!]!;
   const seq = any.seq;
-  const members = checkedCommittee(any.options.initialCommittee ?? any.n, any.chain);
+  const members = checkedCommittee(any.n - (any.options.initiallyOutside ?? 0), any.chain);
   const q = checkedQuorum(members.size, any.options.quorum);
   const locks = new Map<string, NodeId[]>();
   let unlocked = 0;

@@ -82,7 +82,7 @@ export function heightState(base: IbftState, chain: readonly string[], committee
 }
 
 export function initialState(base: IbftState): IbftState {
-  const size = base.options.initialCommittee ?? base.n;
+  const size = base.n - (base.options.initiallyOutside ?? 0);
   return heightState(base, [], initialCommittee(size));
 }
 
@@ -215,7 +215,7 @@ export function handlePreprepare(s: IbftState, from: NodeId, block: string, fx: 
  */
 export function handleOldPreprepare(s: IbftState, from: NodeId, m: { seq: number; round: number; block: string }, fx: Fx): IbftState {
   if (s.chain[m.seq] !== m.block) return s;
-  let committee = initialCommittee(s.options.initialCommittee ?? s.n);
+  let committee = initialCommittee(s.n - (s.options.initiallyOutside ?? 0));
   for (let h = 0; h < m.seq; h++) committee = committeeAfter(committee, s.chain[h]!);
   if (!committee.includes(s.self)) return s;
   const proposer = proposerFor(s.options.proposer, { committee, lastProposer: lastProposerOf(s.chain.slice(0, m.seq)), seq: m.seq, round: m.round });

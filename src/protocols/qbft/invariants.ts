@@ -20,7 +20,7 @@ function sent(effects: readonly Effect<IbftMessage>[]): IbftMessage[] {
 
 function context(t: T) {
   const b = t.before;
-  const members = checkedCommittee(b.options.initialCommittee ?? b.n, b.chain);
+  const members = checkedCommittee(b.n - (b.options.initiallyOutside ?? 0), b.chain);
   return { known: knownMessages(b.log, t.input), members, q: checkedQuorum(members.size, 'ceil2n3') };
 }
 
@@ -31,7 +31,7 @@ const commitSound: Inv = {
     const known = knownMessages(t.before.log, t.input);
     for (const e of t.effects) {
       if (e.kind !== 'decide') continue;
-      const bad = decisionCarriesSeals(t.node, e.height, e.value, known, t.before.options.initialCommittee ?? t.before.n, t.after.chain, 'ceil2n3');
+      const bad = decisionCarriesSeals(t.node, e.height, e.value, known, t.before.n - (t.before.options.initiallyOutside ?? 0), t.after.chain, 'ceil2n3');
       if (bad !== undefined) return bad;
     }
     return undefined;

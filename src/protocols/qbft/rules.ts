@@ -63,7 +63,7 @@ export function heightState(base: QbftState, chain: readonly string[], committee
 }
 
 export function initialState(base: QbftState): QbftState {
-  return heightState(base, [], initialCommittee(base.options.initialCommittee ?? base.n));
+  return heightState(base, [], initialCommittee(base.n - (base.options.initiallyOutside ?? 0)));
 }
 
 function freshBlock(s: QbftState, round: number): string {
