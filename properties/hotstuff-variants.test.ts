@@ -334,7 +334,7 @@ describe('certificate-quorum', () => {
     const before = node('jolteon', [b1]);
     const check = (tc: TC) => inv('jolteon').check(transition(before, { ...before, highTC: tc }), CFG);
     expect(check({ view: 2, signers: [0, 1, 2], qcViews: [1, 0, 0], highQC: qc(b1) })).toBeUndefined();
-    expect(check({ view: 2, signers: [0, 1], qcViews: [1, 0], highQC: qc(b1) })).toMatch(/TC for view 2 has 2/);
+    expect(check({ view: 2, signers: [0, 1], qcViews: [1, 0], highQC: qc(b1) })).toMatch(/TC for view 2 with 2/);
     expect(check({ view: 2, signers: [0, 1, 2], qcViews: [0, 1, 0], highQC: GENESIS_QC })).toMatch(/not the highest/);
   });
 

@@ -157,12 +157,12 @@ function distinctValid(cfg: ClusterConfig, signers: readonly NodeId[]): number {
 function badQC(cfg: ClusterConfig, qc: QC): string | undefined {
   if (qc.view === 0 && qc.block === GENESIS_ID && qc.signers.length === 0) return undefined; // genesis, by convention
   const k = distinctValid(cfg, qc.signers);
-  return k >= quorumSize(cfg) ? undefined : `QC ${qc.block}@${qc.view} has ${k} distinct valid signers [${qc.signers.join(',')}], a quorum is ${quorumSize(cfg)}`;
+  return k >= quorumSize(cfg) ? undefined : `QC ${qc.block}@${qc.view} with ${k} distinct valid signers [${qc.signers.join(',')}]; a quorum is ${quorumSize(cfg)}`;
 }
 
 function badTC(cfg: ClusterConfig, tc: TC): string | undefined {
   const k = distinctValid(cfg, tc.signers);
-  if (k < quorumSize(cfg)) return `TC for view ${tc.view} has ${k} distinct valid signers [${tc.signers.join(',')}], a quorum is ${quorumSize(cfg)}`;
+  if (k < quorumSize(cfg)) return `TC for view ${tc.view} with ${k} distinct valid signers [${tc.signers.join(',')}]; a quorum is ${quorumSize(cfg)}`;
   if (tc.highQC !== undefined) {
     const inner = badQC(cfg, tc.highQC);
     if (inner !== undefined) return `TC for view ${tc.view} carries a bad ${inner}`;
