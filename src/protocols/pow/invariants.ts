@@ -57,8 +57,24 @@ export function recomputedChainwork(s: PowState, id: string): bigint {
   return total;
 }
 
+interface Tips {
+  readonly work: bigint;
+  readonly ids: readonly string[];
+}
+
+/** bestTips per state object: head-max-chainwork and head-first-seen ask for the same state. */
+const tipsByState = new WeakMap<PowState, Tips>();
+
 /** The maximal recomputed chainwork in the tree, and the blocks achieving it. */
-export function bestTips(s: PowState): { work: bigint; ids: string[] } {
+export function bestTips(s: PowState): Tips {
+  const hit = tipsByState.get(s);
+  if (hit !== undefined) return hit;
+  const tips = scanTips(s);
+  tipsByState.set(s, tips);
+  return tips;
+}
+
+function scanTips(s: PowState): Tips {
   let best = -1n;
   let ids: string[] = [];
   for (const id of s.blocks.keys()) {
@@ -163,10 +179,6 @@ const chainworkMonotonic: Inv = {
   },
 };
 
-/** Core's nChainWork as the node records it: 64 hex digits, compared as a number. */
-function recordedWork(hex: string): bigint | undefined {
-  return /^[0-9a-f]{64}$/.test(hex) ? BigInt(`0x${hex}`) : undefined;
-}
 
 const chainworkRecorded: Inv = {
   name: 'chainwork-recorded',
@@ -175,7 +187,8 @@ const chainworkRecorded: Inv = {
     for (const b of connected(t)) {
       const got = t.after.blocks.get(b.id)!.chainwork;
       const expected = recomputedChainwork(t.after, b.id);
-      if (recordedWork(got) !== expected) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
+      // The record is Core's nChainWork as 64 lowercase hex digits (state.ts BlockEntry).
+      if (got !== expected.toString(16).padStart(64, '0')) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
     }
     return undefined;
   },
