@@ -1,21 +1,26 @@
 import { PROTOCOLS } from '../protocols/registry.ts';
+import { loadProtocol } from '../protocols/load.ts';
 import { GENERIC_INVARIANTS } from '../check/invariants.ts';
 import { parseArgs } from 'node:util';
 
-const HELP = `usage: consensus-harness list
+const HELP = `usage: consensus-harness list [--protocol NAME|./my-protocol.ts]
 
 Print the protocols the harness knows, each one's mutants (deliberate bugs the
-properties must catch) and invariants (checked after every step), by name.`;
+properties must catch) and invariants (checked after every step), by name. With
+--protocol, only that protocol (a built-in name or the module of your own).`;
 
-export function listCommand(args: readonly string[]): number {
-  const { values } = parseArgs({ args: [...args], options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: false, strict: true });
+export async function listCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseArgs({ args: [...args], options: { help: { type: 'boolean', short: 'h', default: false }, protocol: { type: 'string' } }, allowPositionals: false, strict: true });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
   console.log('generic invariants (every protocol):');
   for (const [name, what] of Object.entries(GENERIC_INVARIANTS)) console.log(`  ${name.padEnd(24)} ${what}`);
-  for (const entry of Object.values(PROTOCOLS)) {
+  const entries = values.protocol === undefined
+    ? Object.values(PROTOCOLS)
+    : await loadProtocol(values.protocol).then((l) => [{ name: l.create(undefined).name, description: values.protocol!, mutants: l.mutants, create: () => l.create(undefined) }]);
+  for (const entry of entries) {
     console.log(`\n${entry.name}: ${entry.description}`);
     const p = entry.create();
     console.log('  invariants:');

@@ -35,11 +35,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'fuzz':
         return await fuzzCommand(rest);
       case 'replay':
-        return replayCommand(rest);
+        return await replayCommand(rest);
       case 'explain':
-        return explainCommand(rest);
+        return await explainCommand(rest);
       case 'list':
-        return listCommand(rest);
+        return await listCommand(rest);
       default:
         throw new UserError(`unknown command ${JSON.stringify(command)} (commands: fuzz, replay, explain, list; see --help)`);
     }

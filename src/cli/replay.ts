@@ -1,4 +1,6 @@
 import { createProtocol } from '../protocols/registry.ts';
+import { isModuleSpecifier, loadProtocol } from '../protocols/load.ts';
+import type { ProtocolResolver } from '../trace/fixture.ts';
 import { huntWithFastCheck } from '../check/hunt.ts';
 import { type Fixture, driftReport, expectationMismatch, readFixture, writeFixture } from '../trace/fixture.ts';
 import { type RunResult, runActions, runTape } from '../check/execute.ts';
@@ -27,7 +29,7 @@ prints both), with the same scenario options as the run that found it.
 
 ${SCENARIO_HELP}`;
 
-export function replayCommand(args: readonly string[]): number {
+export async function replayCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: { ...SCENARIO_OPTIONS, seed: { type: 'string' }, path: { type: 'string' }, update: { type: 'boolean', default: false } }, allowPositionals: true, strict: true });
   if (values.help) {
     console.log(REPLAY_HELP);
@@ -35,7 +37,7 @@ export function replayCommand(args: readonly string[]): number {
   }
   if (values.seed !== undefined) {
     if (values.path === undefined) throw new UserError('--seed needs --path (both are printed by fuzz --engine fast-check)');
-    const protocol = createProtocol(values.protocol, values.mutant);
+    const protocol = (await loadProtocol(values.protocol)).create(values.mutant);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, got ${JSON.stringify(values.seed)}`);
     if (!/^\d+(:\d+)*$/.test(values.path)) throw new UserError(`--path: expected numbers separated by colons (as fast-check prints it), got ${JSON.stringify(values.path)}`);
@@ -49,10 +51,11 @@ export function replayCommand(args: readonly string[]): number {
     return 1;
   }
   if (positionals.length === 0) throw new UserError('replay: give a fixture file, or --seed and --path (see --help)');
+  const resolve = await resolverFromFlag(values.protocol);
   let bad = 0;
   for (const file of positionals) {
-    const fx = readFixture(file);
-    const protocol = createProtocol(fx.protocol, fx.mutant);
+    const fx = readFixture(file, resolve);
+    const protocol = resolve(fx.protocol, fx.mutant);
     const t = withFile(file, () => timeline(protocol, fx.config, fx.actions, { quiet: true }));
     const mismatch = expectationMismatch(fx, t.result);
     const drift = driftReport(t.result);
@@ -62,7 +65,7 @@ export function replayCommand(args: readonly string[]): number {
     if (drift !== undefined) console.log(`     ${drift}`);
     if (mismatch !== undefined) console.log(`     ${mismatch}`);
     if (values.update && (drift !== undefined || mismatch !== undefined)) {
-      const updated = rerecord(fx, t.result, mismatch);
+      const updated = rerecord(fx, t.result, mismatch, resolve);
       if (updated === undefined) {
         console.log(`     not updated: the recorded schedule no longer shows the expected outcome${fx.found?.tape ? ', nor does its tape' : ' and the fixture carries no tape to re-derive it from'}`);
       } else {
@@ -80,31 +83,33 @@ export function replayCommand(args: readonly string[]): number {
  * Re-record a drifted fixture: keep what the replay actually ran when it still shows the
  * expected outcome; otherwise re-derive the run from the fixture's tape, if it has one.
  */
-function rerecord(fx: Fixture, replayed: RunResult<unknown, unknown>, mismatch: string | undefined): { fixture: Fixture; how: string } | undefined {
+function rerecord(fx: Fixture, replayed: RunResult<unknown, unknown>, mismatch: string | undefined, resolve: ProtocolResolver): { fixture: Fixture; how: string } | undefined {
   if (mismatch === undefined) return { fixture: { ...fx, actions: replayed.actions }, how: 're-recorded the replayed schedule (skipped actions removed)' };
   const tape = fx.found?.tape;
   if (tape === undefined) return undefined;
-  const run = runTape(createProtocol(fx.protocol, fx.mutant), fx.config, tape, { priority: fx.found?.priority });
+  const run = runTape(resolve(fx.protocol, fx.mutant), fx.config, tape, { priority: fx.found?.priority });
   const candidate: Fixture = { ...fx, actions: run.actions };
-  const check = runActions(createProtocol(fx.protocol, fx.mutant), fx.config, candidate.actions);
+  const check = runActions(resolve(fx.protocol, fx.mutant), fx.config, candidate.actions);
   if (expectationMismatch(candidate, check) !== undefined) return undefined;
   return { fixture: candidate, how: 're-derived from the fixture\'s tape' };
 }
 
-const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html]
+const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html] [--protocol ./my-protocol.ts]
 
 Replay a fixture and print a readable timeline: every action (delivered, dropped,
 duplicated, injected, timers, partitions, crashes), what each node did in response
 (step, round and lock changes, messages sent, decisions), and the first broken invariant.
   --quiet     only actions and decisions, not each node's reaction
   --last N    only the last N actions (the end of a long run is where it breaks)
-  --chart F   also write a message sequence chart of the run to F (self-contained HTML)`;
+  --chart F   also write a message sequence chart of the run to F (self-contained HTML)
+  --protocol M  the module of your own protocol, when the fixture is for it (built-ins need nothing)`;
 
-export function explainCommand(args: readonly string[]): number {
+export async function explainCommand(args: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: [...args], options: {
     quiet: { type: 'boolean', default: false },
     last: { type: 'string' },
     chart: { type: 'string' },
+    protocol: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   }, allowPositionals: true, strict: true });
   if (values.help) {
@@ -112,8 +117,9 @@ export function explainCommand(args: readonly string[]): number {
     return 0;
   }
   if (positionals.length !== 1) throw new UserError('explain: give exactly one fixture file (see --help)');
-  const fx = readFixture(positionals[0]!);
-  const t = withFile(positionals[0]!, () => timeline(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet }));
+  const resolve = await resolverFromFlag(values.protocol);
+  const fx = readFixture(positionals[0]!, resolve);
+  const t = withFile(positionals[0]!, () => timeline(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet }));
   console.log(`story: ${fx.story}`);
   console.log(`expected: ${fx.expect.outcome === 'holds' ? 'every invariant holds' : `${fx.expect.invariant} is violated`}`);
   let lines = t.lines;
@@ -124,13 +130,24 @@ export function explainCommand(args: readonly string[]): number {
   }
   console.log(lines.join('\n'));
   if (values.chart !== undefined) {
-    const html = sequenceChart(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, `${positionals[0]}: ${fx.story}`);
+    const html = sequenceChart(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, `${positionals[0]}: ${fx.story}`);
     writeFileSync(values.chart, html);
     console.log(`chart written: ${values.chart}`);
   }
   const mismatch = expectationMismatch(fx, t.result);
   if (mismatch !== undefined) console.log(`NOTE: the fixture does not replay as expected: ${mismatch}`);
   return mismatch === undefined ? 0 : 1;
+}
+
+/**
+ * Fixtures name their protocol. With --protocol ./module, that module's protocol serves
+ * fixtures of its name; everything else comes from the built-in registry.
+ */
+async function resolverFromFlag(flag: string | undefined): Promise<ProtocolResolver> {
+  if (flag === undefined || !isModuleSpecifier(flag)) return createProtocol;
+  const loaded = await loadProtocol(flag);
+  const name = loaded.create(undefined).name;
+  return (fxName, mutant) => (fxName === name ? loaded.create(mutant) : createProtocol(fxName, mutant));
 }
 
 /** Name the fixture in an error its replay raises (an action that is no longer enabled). */
