@@ -256,6 +256,23 @@ describe('fork choice is a function of the block set', () => {
     );
     expect(disagreement.failed).toBe(true);
   });
+
+  it('delivered in creation order, the head is the earliest of the best tips; the work mutant (one hash less per block) breaks ties the other way', () => {
+    // Parents are created before children, so creation order is connection order and the
+    // first-seen rule picks the earliest-created block among the reference's best tips.
+    const earliestBest = (protocol: Protocol<PowState, PowMessage>) =>
+      fc.property(treeArb, (steps) => {
+        const { genesis, blocks } = buildTree(steps);
+        const ref = referenceForkChoice(genesis, blocks, POW_PARAMS);
+        const order = [genesis.id, ...blocks.map((b) => b.id)];
+        const expected = order.find((id) => ref.best.includes(id));
+        return deliverAll(protocol, blocks, blocks.map((_b, i) => i)).head === expected;
+      });
+    fc.assert(earliestBest(pow()), { seed: 47, numRuns: 400 });
+    // Equal work on branches of different length (2 blocks at T0 = 1 block at T0 / 2): the
+    // mutant counts one less per block and prefers the shorter branch even when it came later.
+    expect(fc.check(earliestBest(pow('block-work-no-plus-one')), { seed: 47, numRuns: 400 }).failed).toBe(true);
+  });
 });
 
 /**
