@@ -10,8 +10,10 @@
  * Core computes in 256-bit unsigned integers, so every intermediate that could exceed 256 bits
  * is reduced with BigInt.asUintN(256, ...) to reproduce its wrap-around exactly.
  *
- * Options named `signFix`, `clamp` and `capAtPowLimit` default to Core's behaviour; turning
- * them off gives deliberate mutants the harness must be able to detect.
+ * Options (`signFix`, `clamp`, `capAtPowLimit`, `measureFrom`, `boundary`, `plusOne`) default
+ * to Core's behaviour; changing them gives deliberate mutants the harness must be able to
+ * detect. This is the reducer's arithmetic only: the invariants and the reference fork choice
+ * judge it with the independent oracle.ts and must never import this file.
  */
 
 const UINT256_BITS = 256;

@@ -26,7 +26,7 @@ const chainworkById = new Map<string, bigint>();
 const CACHE_LIMIT = 200_000;
 
 /**
- * Chainwork of a connected block: the sum of blockWork over it and its ancestors. Memoised by
+ * Chainwork of a connected block: the sum of the oracle's work over it and its ancestors. Memoised by
  * id, which is sound because an id hashes the header, parent id included, down to genesis.
  */
 export function recomputedChainwork(s: PowState, id: string): bigint {
