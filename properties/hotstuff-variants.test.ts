@@ -360,3 +360,33 @@ describe('alg4 Byzantine candidates', () => {
     expect(msgs.length).toBeGreaterThan(0);
   });
 });
+
+describe('the variants\' protocol surface', () => {
+  it('registry names, mutant lists and the libra default', () => {
+    expect(hotstuff().name).toBe('hotstuff');
+    expect(hotstuff(undefined, 'alg4').name).toBe('hotstuff-alg4');
+    expect(hotstuff(undefined, 'jolteon').name).toBe('hotstuff-jolteon');
+    expect(() => hotstuff('vheight-by-view', 'jolteon')).toThrow(/does not belong/);
+  });
+
+  it('validateMessage accepts heights and jolteon TCs, and names a bad one', () => {
+    const p = hotstuff(undefined, 'jolteon');
+    const leaf = makeLeaf(2, GENESIS_ID, 1, GENESIS_QC, 2, 'v2p2');
+    expect(p.validateMessage!({ type: 'proposal', block: leaf, tc: null })).toBeUndefined();
+    expect(p.validateMessage!({ type: 'vote', view: 2, block: leaf.id, height: 1 })).toBeUndefined();
+    const tc: TC = { view: 1, signers: [0, 1, 2], qcViews: [0, 0, 0], highQC: GENESIS_QC };
+    expect(p.validateMessage!({ type: 'timeout', view: 2, highQC: GENESIS_QC, tc })).toBeUndefined();
+    expect(p.validateMessage!({ type: 'proposal', block: { ...leaf, height: -1 }, tc: null })).toMatch(/^block\.height:/);
+    expect(p.validateMessage!({ type: 'vote', view: 2, block: leaf.id, height: 'x' })).toMatch(/^height:/);
+    expect(p.validateMessage!({ type: 'timeout', view: 2, highQC: GENESIS_QC, tc: { ...tc, qcViews: 'x' } })).toMatch(/^tc\.qcViews:/);
+    expect(p.validateMessage!({ type: 'timeout', view: 2, highQC: GENESIS_QC, tc: { ...tc, highQC: { block: 1 } } })).toMatch(/^tc\.highQC\.block:/);
+  });
+
+  it('alg4 vote slots are per height; describe shows heights and a parent other than the QC\'s block', () => {
+    const p = hotstuff(undefined, 'alg4');
+    expect(p.voteSlot(2, { type: 'vote', view: 7, block: 'b', height: 3 })).toEqual({ slot: 'vote/2/h3', value: 'b' });
+    const a1 = makeLeaf(1, GENESIS_ID, 1, GENESIS_QC, 1, 'v1p1');
+    const onLeaf = makeLeaf(5, a1.id, 2, GENESIS_QC, 1, 'v5p1');
+    expect(p.describe({ type: 'proposal', block: onLeaf, tc: null })).toMatch(/^PROPOSE v5 b=\w+ h2 parent=\w+ qc=/);
+  });
+});
