@@ -10,6 +10,8 @@ import { type Block, GENESIS_ID, GENESIS_QC, type HotStuffMessage, type QC, make
 import { CORRECT_FLAGS, type HotStuffFlags, flagsFor } from '../src/protocols/hotstuff/mutants.ts';
 import { initialState, onMessage } from '../src/protocols/hotstuff/reducer.ts';
 import { safeNode, update } from '../src/protocols/hotstuff/rules.ts';
+import { witnessesOf } from '../src/protocols/hotstuff/witnesses.ts';
+import { isByzantine } from '../src/sim/world.ts';
 
 const TAPE = tapeArb(80);
 /** Forks certified in non-consecutive views need about seven views before GST: longer tapes. */
@@ -27,10 +29,21 @@ const N4_BYZ_LEADER0 = cluster(4, 3, { drops: 10, duplicates: 3, crashes: 1, par
 const N4_TWINS = cluster(4, 2, { drops: 4, partitions: 3 }, [2], [2]);
 const N7_BYZ = cluster(7, 2, { drops: 8, duplicates: 3, crashes: 1, partitions: 1, injections: 10 }, [0, 4]);
 
+/** Witness hits of the libra variant, summed over the survival properties (this file runs its tests in order). */
+const reached = new Map<string, number>();
+
 function holds(mutant: HotStuffMutant | undefined, cfg: ClusterConfig, arb: fc.Arbitrary<number[]>) {
   const p = hotstuff(mutant);
+  const witnesses = mutant === undefined ? witnessesOf('libra') : [];
   return fc.property(arb, (t) => {
-    const v = runTape(p, cfg, t).violation;
+    const v = runTape(p, cfg, t, {
+      observe: (_i, _a, _w, record) => {
+        for (const tr of record.transitions) {
+          if (isByzantine(cfg, tr.node)) continue;
+          for (const w of witnesses) if (w.check(tr, cfg)) reached.set(w.name, (reached.get(w.name) ?? 0) + 1);
+        }
+      },
+    }).violation;
     if (v !== undefined) throw new Error(`${v.invariant} at step ${v.step}: ${v.detail}`);
   });
 }
@@ -74,6 +87,13 @@ describe('hotstuff: the correct protocol survives', () => {
       expect(r.violation).toBeUndefined();
       for (const d of r.world.decisions) expect(d.slice(0, heights).every((v) => v !== undefined)).toBe(true);
     }
+  });
+
+  // Needs the survival properties above to have run (vitest runs a file's tests in order).
+  it('every witness was reached by the properties above (safeNode\'s liveness clause)', () => {
+    const counts = Object.fromEntries(witnessesOf('libra').map((w) => [w.name, reached.get(w.name) ?? 0]));
+    console.log(`hotstuff (libra) witnesses: ${JSON.stringify(counts)}`);
+    for (const [name, count] of Object.entries(counts)) expect(count, `witness ${name} never reached`).toBeGreaterThan(0);
   });
 });
 

@@ -84,8 +84,35 @@ const twoChainCommit: Witness = {
   },
 };
 
+/**
+ * libra (and alg4's safeNode too, but counted for libra): a vote through safeNode's liveness
+ * clause. The block does not extend b_lock (by parent links) and its QC is newer than the lock
+ * (Alg. 4 onReceiveProposal: "b_new extends b_lock or b_new.justify.node ... > b_lock ...").
+ */
+const voteUnlockedByNewerQC: Witness = {
+  name: 'libra-vote-on-newer-qc-off-lock',
+  description: 'a correct vote for a block that does not extend b_lock, allowed by a QC newer than the lock',
+  check(t) {
+    const lock = t.before.lockedBlock;
+    for (const e of t.effects) {
+      if ((e.kind !== 'send' && e.kind !== 'broadcast') || e.msg.type !== 'vote') continue;
+      const b = t.after.blocks.get(e.msg.block)?.block;
+      if (b === undefined || b.justify.view <= t.before.lockedView) continue;
+      let cur: string | undefined = b.id;
+      const seen = new Set<string>();
+      while (cur !== undefined && cur !== lock && !seen.has(cur)) {
+        seen.add(cur);
+        const next: string | undefined = t.after.blocks.get(cur)?.block.parent;
+        cur = next === cur ? undefined : next;
+      }
+      if (cur !== lock) return true;
+    }
+    return false;
+  },
+};
+
 const WITNESSES: Readonly<Record<HotStuffVariant, readonly Witness[]>> = {
-  libra: [],
+  libra: [voteUnlockedByNewerQC],
   alg4: [commitAcrossViewGap, leaderExtendsLeaf],
   jolteon: [voteJustifiedByTC, twoChainCommit],
 };
