@@ -10,6 +10,7 @@ import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { docBlocks } from './support.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const TMP = mkdtempSync(join(tmpdir(), 'ch-pack-'));
@@ -108,10 +109,28 @@ describe('the packed package, installed in a scratch project', () => {
     expect(run(bin, ['fuzz', '--runs', '200', '--progress', '0', '--workers', '1'], APP)).toMatchObject({ code: 0, out: expect.stringMatching(/every invariant held in 200/) });
   });
 
+  it('the README walk-through works when copied: its protocol and test file pass against the installed package', () => {
+    const files = docBlocks().filter((b) => b.doc === 'README.md' && /^vote/.test(b.file));
+    expect(files.map((b) => b.file).sort()).toEqual(['vote.test.ts', 'vote.ts']);
+    for (const b of files) writeFileSync(join(APP, b.file), b.code);
+    const r = run(process.execPath, [join(APP, 'node_modules/vitest/vitest.mjs'), 'run', 'vote.test.ts'], APP);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/2 passed/);
+    // And the CLI on the TypeScript module, through tsx.
+    const bin = join(APP, 'node_modules/.bin/consensus-harness');
+    const command = /npx consensus-harness (fuzz --protocol \.\/vote\.ts .*--mutant quorum-f .*) --out found\.json/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+    expect(command, 'the README shows the fuzz command for the walk-through').not.toBeNull();
+    const f = run(bin, [...command![1]!.split(' '), '--progress', '0', '--no-write'], APP);
+    expect(f.code, f.out + f.err).toBe(1);
+    expect(f.out).toMatch(/RESULT: agreement broken/);
+  });
+
   it("the examples' tests pass against the installed package", () => {
     const examples = join(ROOT, 'examples');
     if (!existsSync(examples)) return;
     const dirs = readdirSync(examples, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const tests = readdirSync(examples, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && /\.test\.[mc]?[jt]s$/.test(e.name));
+    if (tests.length === 0) return;
     for (const d of dirs) cpSync(join(examples, d), join(APP, 'examples', d), { recursive: true });
     const r = run(process.execPath, [join(APP, 'node_modules/vitest/vitest.mjs'), 'run', 'examples'], APP);
     expect(r.code, r.out + r.err).toBe(0);

@@ -5,7 +5,7 @@
  */
 import { sha256Hex } from '../src/core/hash.ts';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Protocol } from '../src/core/types.ts';
 import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
@@ -51,3 +51,24 @@ export function expectSurvives<S, M>(protocol: Protocol<S, M>, options: { seed: 
       '  (if it is a real finding, copy it under fixtures/ with a one-line story so it stays found)',
   );
 }
+
+const ROOT = join(import.meta.dirname, '..');
+
+export interface DocBlock { readonly doc: string; readonly file: string; readonly code: string }
+
+/** The ```ts blocks of the README and docs/, each with the file name it is saved as. */
+export function docBlocks(): DocBlock[] {
+  const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const out: DocBlock[] = [];
+  for (const doc of docs) {
+    const text = readFileSync(join(ROOT, doc), 'utf8');
+    let k = 0;
+    for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+      const code = m[1]!;
+      const named = /^\/\/ file: (\S+)\n/.exec(code);
+      out.push({ doc, file: named ? named[1]! : `${doc.replace(/\W/g, '_')}-${k++}.ts`, code });
+    }
+  }
+  return out;
+}
+
