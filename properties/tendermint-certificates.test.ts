@@ -11,6 +11,8 @@ import type { Action } from '../src/sim/actions.ts';
 import type { World } from '../src/sim/world.ts';
 import { type TendermintMessage, type TendermintMutant, type TendermintState, tendermint } from '../src/protocols/tendermint/index.ts';
 import { valueId } from '../src/protocols/tendermint/messages.ts';
+import { certificateSize } from '../src/protocols/tendermint/invariants.ts';
+import { maxFaulty, quorum } from '../src/core/quorum.ts';
 
 type W = World<TendermintState, TendermintMessage>;
 type Move = (w: W) => Action<TendermintMessage>;
@@ -169,4 +171,18 @@ describe('each new Tendermint invariant can fail: alone, it kills the mutant of 
       expect(out.failure?.result.violation?.invariant).toBe(invariant);
     });
   }
+});
+
+describe('the invariants\' certificate size, written apart from core/quorum.ts', () => {
+  it('is the smallest size any two of which share a correct node, and agrees with the reducer\'s quorum', () => {
+    for (let n = 1; n <= 40; n++) {
+      for (let f = 0; f <= maxFaulty(n); f++) {
+        const q = certificateSize({ n, f });
+        expect(2 * q - n, `n=${n} f=${f}`).toBeGreaterThan(f);
+        expect(2 * (q - 1) - n, `n=${n} f=${f}`).toBeLessThanOrEqual(f);
+        expect(q, `n=${n} f=${f}`).toBe(quorum(n, f));
+        if (n === 3 * f + 1) expect(q).toBe(2 * f + 1);
+      }
+    }
+  });
 });
