@@ -1,6 +1,6 @@
 import type { ByzantineContext, NodeId } from '../../core/types.ts';
 import { lastProposerOf, proposerFor } from './committee.ts';
-import { type IbftMessage, makeBlock } from './messages.ts';
+import { type IbftMessage, alternativeBlock, makeBlock } from './messages.ts';
 import type { IbftState } from './state.ts';
 
 /**
@@ -31,7 +31,7 @@ export function ibftByzantineMessages(ctx: ByzantineContext<IbftState, IbftMessa
       const proposer: NodeId = proposerFor(ref.options.proposer, { committee: ref.committee, lastProposer: lastProposerOf(ref.chain), seq, round: r });
       if (proposer === self) {
         const fresh = makeBlock(seq, r, self);
-        for (const block of [...new Set([...inPlay, fresh])].sort().concat(`bad-h${seq}p${self}`)) {
+        for (const block of [...new Set([...inPlay, fresh, alternativeBlock(seq, r, self)])].sort().concat(`bad-h${seq}p${self}`)) {
           out.push({ type: 'preprepare', seq, round: r, block, rcs: [], cert: null });
         }
       }

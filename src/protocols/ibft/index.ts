@@ -34,7 +34,7 @@ export const KLAYTN_OPTIONS: IbftOptions = { quorum: 'ceil2n3', sealCheck: 'impo
  */
 export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?: IbftMutant): Protocol<IbftState, IbftMessage> {
   const flags = ibftFlagsFor(mutant);
-  const opts: IbftOptions = { ...KLAYTN_OPTIONS, ...options, ...(mutant === 'quorum-2f1' ? { quorum: '2f1' as const } : {}) };
+  const opts: IbftOptions = { ...KLAYTN_OPTIONS, ...options };
   return {
     name,
     mutant,

@@ -8,8 +8,9 @@ import type { NodeId } from '../../core/types.ts';
  * justification fields. Both protocols share these types; IBFT leaves the QBFT fields empty.
  *
  * A block is named by what makes it unique, `h<seq>r<round>p<proposer>`, optionally followed
- * by a validator vote `+k` (add node k from the next height) or `-k` (remove it). The name is
- * its own digest: two blocks with one name are one block. Byzantine nodes may also make up
+ * by a validator vote `+k` (add node k from the next height) or `-k` (remove it); a `b` after
+ * the proposer marks a second, equally valid block a Byzantine proposer built for the same
+ * view (to equivocate with). The name is its own digest: two blocks with one name are one block. Byzantine nodes may also make up
  * `bad-...` blocks, which no correct node accepts (backend.Verify fails).
  */
 
@@ -59,7 +60,7 @@ export interface ParsedBlock {
   readonly vote: Vote;
 }
 
-const BLOCK = /^h(\d+)r(\d+)p(\d+)(?:([+-])(\d+))?$/;
+const BLOCK = /^h(\d+)r(\d+)p(\d+)b?(?:([+-])(\d+))?$/;
 
 /** The fields of a well-formed block name, or undefined for anything else (a made-up block). */
 export function parseBlock(block: string): ParsedBlock | undefined {
@@ -67,6 +68,11 @@ export function parseBlock(block: string): ParsedBlock | undefined {
   if (m === null) return undefined;
   const vote: Vote = m[4] === undefined ? null : { vote: m[4] === '+' ? 'add' : 'remove', node: Number(m[5]) };
   return { seq: Number(m[1]), round: Number(m[2]), proposer: Number(m[3]), vote };
+}
+
+/** A Byzantine proposer's second valid block for a view, different from its pending request. */
+export function alternativeBlock(seq: number, round: number, proposer: NodeId): string {
+  return `h${seq}r${round}p${proposer}b`;
 }
 
 /** The block a proposer builds for (seq, round) (the pending request of request.go), with an optional vote. */

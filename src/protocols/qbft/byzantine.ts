@@ -1,5 +1,5 @@
 import type { ByzantineContext, NodeId } from '../../core/types.ts';
-import { type IbftMessage, type PreparedCertificate, type SignedRoundChange, makeBlock } from '../ibft/messages.ts';
+import { type IbftMessage, type PreparedCertificate, type SignedRoundChange, alternativeBlock, makeBlock } from '../ibft/messages.ts';
 import { highestPrepared, proposerOf } from './rules.ts';
 import type { QbftState } from './state.ts';
 
@@ -47,7 +47,7 @@ export function qbftByzantineMessages(ctx: ByzantineContext<QbftState, IbftMessa
       if (proposerOf(ref, seq, r) !== self) continue;
       const fresh = makeBlock(seq, r, self);
       if (r === 0) {
-        for (const block of [...new Set([...inPlay, fresh])].sort().concat(`bad-h${seq}p${self}`)) out.push({ type: 'preprepare', seq, round: 0, block, rcs: [], cert: null });
+        for (const block of [...new Set([...inPlay, fresh, alternativeBlock(seq, r, self)])].sort().concat(`bad-h${seq}p${self}`)) out.push({ type: 'preprepare', seq, round: 0, block, rcs: [], cert: null });
         continue;
       }
       // The round changes of round r that some node received, one per sender, plus its own.
