@@ -1,15 +1,19 @@
 /**
  * Tendermint transition invariants: checked after every reducer call of a correct node.
  *
- * Independence (issue 7): nothing here calls the reducer's arithmetic. The quorum size,
+ * Independence (issue 7): nothing here calls the reducer's code. The certificate size,
  * the proposer of a round, the reading of the message log and every vote count are
- * written again below by a different path (distinct senders gathered in a Set; the
- * threshold as the smallest set any two of which share a correct node; the log read from
- * both of its stores directly). What the invariants read: the message log of the state
- * before the call plus the call's input (what the node knew when it acted), the effects
- * it produced, and the fields height, round, step, lockedValue/Round, validValue/Round of
- * the states before and after. id(v) (valueId) and valid(v) (isValidValue) are the
- * definitions of the paper's id and valid, shared on purpose.
+ * written again below by another path (senders told apart one by one; the threshold as
+ * the smallest size any two sets of which share a correct node; the log read from both of
+ * its stores directly), never countVotes/countSenders/roundLog/quorum. What they read:
+ * the message log of the state before the call plus the call's input (what the node knew
+ * when it acted), the effects of the call, and height, round, step, lockedValue/Round,
+ * validValue/Round of the states before and after. id(v) (valueId) and valid(v)
+ * (isValidValue) are the paper's definitions, shared on purpose.
+ *
+ * Trusted, not checked: that the log is a faithful record of what the node received (it
+ * is the reducer's data; it does not keep who sent a proposal, only that the reducer
+ * accepted it from proposer(h, r)).
  */
 import type { ClusterConfig, NodeId, Transition, TransitionInvariant } from '../../core/types.ts';
 import type { TendermintMessage } from './messages.ts';
