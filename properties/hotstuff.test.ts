@@ -108,6 +108,7 @@ describe('hotstuff: the correct protocol survives', () => {
  *   lock-on-1-chain               1 on every seed                                                 -> 100
  *   lock-without-higher-guard     13, 5, 4, 14, 7, 17, 13, 10             median 13, worst 17    -> 200
  *   vheight-not-enforced          9, 6, 10, 17, 6, 4, 14, 10              median 10, worst 17    -> 500
+ *   qc-before-block (exception)   2, 22, 14, 18, 6, 26, 8, 3              median 14, worst 26    -> 100
  * A passing kill test costs only the runs to the kill (42: 347, 106, 126, 1, 13, 9).
  */
 describe('hotstuff: every mutant is killed', () => {
@@ -118,6 +119,8 @@ describe('hotstuff: every mutant is killed', () => {
     'lock-on-1-chain': { cfg: N4, arb: TAPE, runs: 100, invariant: 'lock-two-chain' },
     'lock-without-higher-guard': { cfg: N4, arb: TAPE, runs: 200, invariant: 'locked-view-monotonic' },
     'vheight-not-enforced': { cfg: N4_BYZ, arb: TAPE, runs: 500, invariant: 'no-equivocation' },
+    // The reducer throws (a missing ancestor): exceptions in protocol code are findings.
+    'qc-before-block': { cfg: N4, arb: TAPE, runs: 100, invariant: 'exception' },
   };
 
   it('the list of mutants and the kill table agree', () => {

@@ -154,7 +154,7 @@ describe('pow reducer', () => {
     expect(() => protocol.onTimer(protocol.init(0, cfg).state, { name: 't', height: 0, round: 0 })).toThrow(/no timers/);
     expect(protocol.invariants.map((i) => i.name)).toEqual(['block-bits', 'head-max-chainwork', 'head-first-seen', 'chainwork-monotonic', 'bip9-state', 'chainwork-recorded']);
     expect(protocol.finalInvariants!.map((i) => i.name)).toEqual(['convergence', 'bip9-agreement']);
-    expect(POW_MUTANT_LIST.map((m) => m.name)).toEqual(['fork-choice-by-height', 'ties-latest-arrival', 'retarget-no-clamp', 'retarget-no-powlimit-cap', 'compact-no-sign-fix', 'block-work-no-plus-one', 'retarget-full-interval', 'retarget-parent-height']);
+    expect(POW_MUTANT_LIST.map((m) => m.name)).toEqual(['fork-choice-by-height', 'ties-latest-arrival', 'retarget-no-clamp', 'retarget-no-powlimit-cap', 'compact-no-sign-fix', 'block-work-no-plus-one', 'retarget-full-interval', 'retarget-parent-height', 'no-orphan-pool']);
   });
 
   it('describes blocks and keys them by id', () => {

@@ -133,6 +133,8 @@ const KILLS: Record<PowMutant, { budget: number; invariant: string }> = {
   'retarget-full-interval': { budget: 20, invariant: 'block-bits' },
   // [1,1,1,1,1,1,1,1,2,1]: median 1, worst 2 -> at least 5.
   'retarget-parent-height': { budget: 20, invariant: 'block-bits' },
+  // [1,1,1,1,1,1,1,1,2,1] (seeds kill, kill-1 .. kill-9): median 1, worst 2 -> at least 5.
+  'no-orphan-pool': { budget: 20, invariant: 'convergence' },
 };
 
 /**

@@ -92,6 +92,11 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     prev = w;
   };
   const result = runActions(protocol, cfg, actions, { observe });
+  // An action whose reducer threw has no world after it: show it against the world before.
+  const last = result.actions.length - 1;
+  if (result.violation?.invariant === 'exception' && last >= 0 && prev !== null && result.violation.step === last && !lines.some((l) => l.startsWith(`${String(last).padStart(4)}  `))) {
+    lines.push(`${String(last).padStart(4)}  ${describeAction(protocol, prev, result.actions[last]!)}`);
+  }
   for (const sk of result.skipped) lines.push(`      skipped recorded action #${sk.position} ${JSON.stringify(sk.action)}: ${sk.reason}`);
   const v = result.violation;
   lines.push(v === undefined

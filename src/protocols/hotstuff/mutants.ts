@@ -32,6 +32,7 @@ export const HOTSTUFF_MUTANTS = {
   'lock-on-1-chain': 'update(): lock on b\'\' (the block the QC certifies, a 1-chain) instead of b\' (the head of the 2-chain)',
   'lock-without-higher-guard': 'update(): b_lock <- b\' unconditionally, without "if b\'.height > b_lock.height", so an old QC moves the lock back',
   'vheight-not-enforced': 'onReceiveProposal(): the "b_new.height > vheight" test is gone, so a node votes for every proposal of its view',
+  'qc-before-block': 'a QC whose block has not arrived yet is applied at once instead of being kept until the block arrives: update() looks up the missing block and the reducer throws (a missing-ancestor crash)',
 } as const satisfies Record<string, string>;
 
 /** Bugs of the alg4 variant (arXiv 1803.05069 Alg. 4 and the pacemaker of Alg. 5). */
@@ -88,6 +89,7 @@ export interface HotStuffFlags {
   readonly commitWithoutConsecutiveRounds: boolean;
   readonly tcVoteWithoutHqcCheck: boolean;
   readonly tcOnWeakQuorum: boolean;
+  readonly qcBeforeBlock: boolean;
 }
 
 export function flagsFor(mutant: HotStuffMutant | undefined, variant: HotStuffVariant = 'libra'): HotStuffFlags {
@@ -109,6 +111,7 @@ export function flagsFor(mutant: HotStuffMutant | undefined, variant: HotStuffVa
     commitWithoutConsecutiveRounds: mutant === 'commit-without-consecutive-rounds',
     tcVoteWithoutHqcCheck: mutant === 'tc-vote-without-hqc-check',
     tcOnWeakQuorum: mutant === 'tc-on-weak-quorum',
+    qcBeforeBlock: mutant === 'qc-before-block',
   };
 }
 

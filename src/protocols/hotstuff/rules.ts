@@ -270,8 +270,8 @@ function addPendingQC(s: HotStuffState, qc: QC): HotStuffState {
 function absorbQC(s: HotStuffState, qc: QC, fx: Fx): HotStuffState {
   if (!validQC(s, qc)) return s;
   const stored = s.blocks.get(qc.block);
-  if (stored === undefined) return addPendingQC(s, qc);
-  if (stored.block.view !== qc.view) return s; // a QC certifies a block of its own view
+  if (stored === undefined && !s.flags.qcBeforeBlock) return addPendingQC(s, qc);
+  if (stored !== undefined && stored.block.view !== qc.view) return s; // a QC certifies a block of its own view
   return update(s, qc, fx);
 }
 

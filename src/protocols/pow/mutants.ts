@@ -14,6 +14,7 @@ export const POW_MUTANTS = {
   'block-work-no-plus-one': 'block work drops the final + 1 of (~target / (target + 1)) + 1, so every block counts one hash less than 2^256 / (target + 1) (chain.cpp GetBlockProof)',
   'retarget-full-interval': 'from the second retarget on, the period is measured from one block before its first block, interval block intervals instead of Core\'s interval - 1 (pow.cpp GetNextWorkRequired; Litecoin\'s rule)',
   'retarget-parent-height': 'the retarget boundary is tested on the parent\'s height, not the new block\'s ((pindexLast->nHeight + 1) % interval in pow.cpp), so difficulty changes one block early',
+  'no-orphan-pool': 'a block whose parent is unknown is validated at once instead of being held until the parent arrives (Core keeps such blocks aside: mapBlocksUnlinked, the orphan pool), so a block that overtakes its parent is rejected for good',
 } as const satisfies Record<string, string>;
 
 export type PowMutant = keyof typeof POW_MUTANTS;
@@ -30,6 +31,8 @@ export interface PowFlags {
   readonly retarget: Required<RetargetOptions>;
   /** Options of the block work (arith.ts blockWork); all true is Core. */
   readonly work: Required<WorkOptions>;
+  /** Hold blocks with an unknown parent until it arrives (correct), or process them at once. */
+  readonly holdOrphans: boolean;
 }
 
 export function flagsFor(mutant: PowMutant | undefined): PowFlags {
@@ -44,5 +47,6 @@ export function flagsFor(mutant: PowMutant | undefined): PowFlags {
       boundary: mutant === 'retarget-parent-height' ? 'parent' : 'new-block',
     },
     work: { plusOne: mutant !== 'block-work-no-plus-one' },
+    holdOrphans: mutant !== 'no-orphan-pool',
   };
 }
