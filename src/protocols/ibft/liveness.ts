@@ -38,9 +38,12 @@ export function lockSplit(w: World<IbftState, IbftMessage>): string | undefined 
       wildcards++;
       continue;
     }
-    if (s.seq !== seq) continue;
-    if (s.locked === null) unlocked++;
-    else locks.set(s.locked, [...(locks.get(s.locked) ?? []), node]);
+    // A node past this height holds its block and answers a PREPREPARE of it with a COMMIT
+    // (sendCommitForOldBlock): it supports that block like a lock does.
+    const held = s.seq > seq ? s.chain[seq] ?? null : s.seq === seq ? s.locked : null;
+    if (s.seq < seq) continue;
+    if (held === null) unlocked++;
+    else locks.set(held, [...(locks.get(held) ?? []), node]);
   }
   if (locks.size < 2) return undefined;
   for (const holders of locks.values()) if (holders.length + unlocked + wildcards >= q) return undefined;

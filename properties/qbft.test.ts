@@ -1,0 +1,71 @@
+/**
+ * IBFT 2.0 / QBFT (src/protocols/qbft): it survives what breaks the Klaytn design, a campaign
+ * over n in {4, 5, 6, 7, 10} with Byzantine nodes and Twins, and every mutant is killed.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { runTape } from '../src/check/execute.ts';
+import { clusterConfig } from '../src/core/config.ts';
+import { QBFT_MUTANTS, type QbftMutant, qbft } from '../src/protocols/qbft/index.ts';
+
+const SHAPE = (sizes: number[], extra: Partial<ScenarioShape> = {}): ScenarioShape => ({ ...DEFAULT_SHAPE, sizes, strategy: 'mixed', ...extra });
+
+describe('qbft survives', () => {
+  it('decides every height on the synchronous network, n = 2..10', () => {
+    for (const n of [2, 3, 4, 7, 10]) {
+      const r = runTape(qbft(), clusterConfig(n, { heights: 3 }), []);
+      expect(r.violation).toBeUndefined();
+      expect(r.world.decisions.every((d) => d.length >= 3)).toBe(true);
+    }
+  });
+
+  it('n=4: faults and up to f Byzantine nodes (1,500 scenarios)', () => {
+    expect(fuzzCampaign(qbft(), { seed: 'npm-test', start: 0, end: 1500, shrink: false, shape: SHAPE([4]) }).failure?.result.violation).toBeUndefined();
+  });
+
+  it('n=5, 6, 7, 10: f Byzantine nodes, longer tapes (600 scenarios)', () => {
+    const out = fuzzCampaign(qbft(), { seed: 'npm-test', start: 0, end: 600, shrink: false, shape: SHAPE([5, 6, 7, 10], { maxTape: 120, maxHeights: 1 }) });
+    expect(out.failure?.result.violation).toBeUndefined();
+  });
+
+  it('Twins: f twinned identities split by partitions (800 scenarios, n = 4, 5, 7)', () => {
+    const shape = SHAPE([4, 5, 7], { twins: true, maxFaults: { ...DEFAULT_SHAPE.maxFaults, partitions: 2 } });
+    expect(fuzzCampaign(qbft(), { seed: 'twins', start: 0, end: 800, shrink: false, shape }).failure?.result.violation).toBeUndefined();
+  });
+
+  it('the scenarios that fork ibft-2f1 at n=6 and stall ibft at n=4 (the fuzzer\'s finds) do neither to qbft', () => {
+    const n6: ScenarioShape = { ...DEFAULT_SHAPE, sizes: [6], byzantine: false, strategy: 'mixed', maxFaults: { drops: 3, duplicates: 0, crashes: 0, partitions: 2, injections: 6 } };
+    expect(fuzzCampaign(qbft(), { seed: 's1', start: 9940, end: 9960, shrink: false, shape: n6 }).failure).toBeUndefined();
+    const n4: ScenarioShape = { ...DEFAULT_SHAPE, sizes: [4], maxHeights: 1, maxTape: 100, strategy: 'priority', maxFaults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0, injections: 4 } };
+    expect(fuzzCampaign(qbft(), { seed: 's7', start: 139_600, end: 139_700, shrink: false, shape: n4 }).failure).toBeUndefined();
+  });
+
+});
+
+/*
+ * Kill budgets: fuzzCampaign(qbft('qbft', {}, m), { seed, shape: DEFAULT_SHAPE, shrink: false })
+ * over seeds k1..k6 (npx tsx, measured on this branch); budget >= 5x median and >= 2x worst.
+ */
+const KILLS: Record<QbftMutant, { budget: number; invariant: string }> = {
+  // runs to kill 245, 637, 528, 464, 28, 75: median 354.5, worst 637
+  'seal-unchecked': { budget: 1800, invariant: 'commit-sound' },
+  // 3, 1, 4, 9, 5, 3: median 3.5, worst 9
+  'prepared-value-ignored': { budget: 20, invariant: 'proposal-justified' },
+  // 26, 8, 4, 2, 2, 6: median 5, worst 26
+  'round-change-drops-prepared': { budget: 60, invariant: 'round-change-carries-prepared' },
+};
+
+describe('every qbft mutant is killed within its budget', () => {
+  it('the kill table covers the mutant list', () => {
+    expect(Object.keys(KILLS).sort()).toEqual(Object.keys(QBFT_MUTANTS).sort());
+  });
+  for (const mutant of Object.keys(QBFT_MUTANTS) as QbftMutant[]) {
+    it(`${mutant}: ${QBFT_MUTANTS[mutant]}`, () => {
+      const { budget, invariant } = KILLS[mutant];
+      const out = fuzzCampaign(qbft('qbft', {}, mutant), { seed: 'k1', start: 0, end: budget, shrink: false });
+      expect(out.failure, `survived ${budget} scenarios`).toBeDefined();
+      expect(out.failure!.result.violation!.invariant).toBe(invariant);
+    });
+  }
+});
