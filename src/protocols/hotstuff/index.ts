@@ -1,5 +1,6 @@
 import type { ClusterConfig, NodeId, Protocol, Timer, VoteSlot } from '../../core/types.ts';
 import { byzantineMessages } from './byzantine.ts';
+import { witnessesOf } from './witnesses.ts';
 import { invariantsOf } from './invariants.ts';
 import { GENESIS_ID, type HotStuffMessage, describeMessage, isValidValue, messageKey, validateMessage } from './messages.ts';
 import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.ts';
@@ -73,6 +74,8 @@ export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'li
     describe: describeMessage,
     messageKey,
     invariants: invariantsOf(variant),
+    // Sometimes-properties: a campaign reports those no run reached.
+    witnesses: witnessesOf(variant).map((w) => ({ name: w.name, description: w.description, seen: (t, cfg) => w.check(t, cfg) })),
     byzantineMessages,
     validateMessage,
   };
