@@ -55,7 +55,8 @@ describe('cli', () => {
   });
 
   it('fuzz finds the same failure with 1 or 2 worker threads', () => {
-    const args = ['fuzz', '--mutant', 'valid-unchecked', '--runs', '1500', '--seed', 'cli', '--no-write', '--progress', '0'];
+    // valid-unchecked needs up to 1,378 runs on the seeds the Tendermint suite measured: 3,000 runs.
+    const args = ['fuzz', '--mutant', 'valid-unchecked', '--runs', '3000', '--seed', 'cli', '--no-write', '--progress', '0'];
     const one = cli(...args, '--workers', '1');
     const two = cli(...args, '--workers', '2');
     expect(one.code).toBe(1);

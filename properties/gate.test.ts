@@ -32,6 +32,9 @@ function throwsOnLatePrecommit(): Protocol<unknown, TM> {
   };
 }
 
+// Runs to the planted bug over 8 seeds (fuzzCampaign, shrink off): the late-precommit throw 1 on
+// every seed; the Byzantine-vocabulary throw 4, 5, 1, 1, 10, 7, 3, 2 (median 4, worst 10). The
+// budgets below (2,000 and 3,000) are far above 5x the median and 2x the worst.
 describe('an exception in protocol code is a finding', () => {
   it('is reported as the violation "exception" with the function and the frame, shrunk, and replays', () => {
     const protocol = throwsOnLatePrecommit();
