@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { fuzzCampaign } from '../src/check/hunt.ts';
-import { runActions, runTape } from '../src/check/execute.ts';
+import { execute, runActions, runTape, synchronousTail } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { readFixture } from '../src/trace/fixture.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
@@ -186,6 +186,32 @@ describe('ibft: the IBFT 1.0 liveness flaw (split locks) and its early warning',
       const r = runTape(ibft(), sc.cfg, tape, { observe: watch.observe });
       if (r.violation === undefined) expect(watch.first()).toBeUndefined();
     }
+  });
+});
+
+describe('ibft: the invalid committed seal attack (n=4, one Byzantine node)', () => {
+  /*
+   * fixtures/ibft/invalid-seal-attack-forks.json is a constructed schedule (the random fuzzer
+   * did not reach it: 600,000 scenarios of the N4_INJECT shape above, seed s9, 589 s of one core, broke nothing;
+   * it needs ten injections in one order). Node 1 sends a bad-seal COMMIT to nodes 0 and 2
+   * only; with seals checked at import (klaytn/klaytn) their import fails, they unlock, and
+   * round 1 decides another block with node 1's help while node 3 imported the first: a fork.
+   */
+  const fx = readFixture(join(FIXTURE_ROOT, 'ibft', 'invalid-seal-attack-forks.json'));
+
+  it('forks the Klaytn design (seals checked at import only)', () => {
+    const r = runActions(createProtocol('ibft'), fx.config, fx.actions as never);
+    expect(r.violation?.invariant).toBe('agreement');
+    expect(r.violation?.detail).toMatch(/node 0 decided "h0r1p1" but node 3 decided "h0r0p0"/);
+  });
+
+  it('neither forks nor stalls ibft-kaia (seals checked on receipt): the bad COMMITs are refused and every node decides h0r0p0', () => {
+    const p = createProtocol('ibft-kaia');
+    // The attack's first 16 actions (up to the failed imports), then GST and the synchronous network.
+    const prefix = fx.actions.slice(0, 16);
+    const r = execute(p, fx.config, (w, i) => (i < prefix.length ? prefix[i] as never : w.gst ? synchronousTail(p, w) : { kind: 'gst' }));
+    expect(r.violation).toBeUndefined();
+    expect(r.world.decisions.filter((_d, i) => i !== 1).map((d) => d[0])).toEqual(['h0r0p0', 'h0r0p0', 'h0r0p0']);
   });
 });
 
