@@ -5,9 +5,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SHAPE, type ScenarioShape, check, clusterConfig, defineProtocol, fuzz, fuzzScenario, replay } from 'consensus-harness';
+import { check, clusterConfig, defineProtocol, fuzz, replay } from 'consensus-harness';
 import { protocolProperty, replayFixtures } from 'consensus-harness/vitest';
 import streamlet, { type Block, type StreamletMessage, type StreamletState, mutants } from './protocol.ts';
+import { fullShape, runsToKill } from './kill.ts';
 
 /** The factory fuzz/replay take: protocol values, so defineProtocol around the spec factory. */
 const build = (mutant?: string) => defineProtocol(streamlet(mutant), mutant);
@@ -24,7 +25,7 @@ describe('streamlet: the correct protocol', () => {
     runs: 300,
     seed: 'streamlet-twins',
     n: [4],
-    shape: { twins: true, maxTape: 120, maxFaults: { ...DEFAULT_SHAPE.maxFaults, partitions: 3 } },
+    shape: { twins: true, maxTape: 120, maxFaults: { partitions: 3 } },
   });
 
   it('synchronous from the start: blocks of epochs 1, 2, 3 are finalized, the same at every node', () => {
@@ -70,22 +71,10 @@ describe('streamlet: single rules', () => {
   });
 });
 
-/**
- * Runs to the first kill of `mutant` from scenario 0 of `seed`, checking each scenario as
- * fuzz does (same scenarios: fuzzScenario) but without shrinking: for budgets only.
- */
-function runsToKill(protocol: ReturnType<typeof build>, seed: string, shape: ScenarioShape, budget: number): { runs: number; invariant: string | undefined } {
-  for (let i = 0; i < budget; i++) {
-    const v = check(protocol, fuzzScenario(seed, i, shape)).violation;
-    if (v !== undefined) return { runs: i + 1, invariant: v.invariant };
-  }
-  return { runs: budget, invariant: undefined };
-}
-
 describe('streamlet: planted bugs are caught', () => {
   // Budgets: >= 5x the median and >= 2x the worst runs-to-kill over 8 seeds (streamlet, s1..s7),
-  // DEFAULT_SHAPE (n=4, up to f Byzantine, every fault kind, uniform delivery), measured with
-  // fuzzScenario + check over scenarios 0.. of each seed (the scenarios fuzz runs):
+  // DEFAULT_SHAPE (n=4, up to f Byzantine, every fault kind, uniform delivery: what fuzz runs
+  // when given no shape), measured by `npx tsx examples/streamlet/measure-kills.ts`:
   //   finalize-on-two        1,1,1,1,1,1,1,1      median 1    worst 1   -> budget 20 (final-justified)
   //   vote-any-notarized     2,3,1,1,1,1,3,2      median 1.5  worst 3   -> budget 20 (votes-extend-longest)
   //   count-duplicate-votes  1,1,18,10,8,10,6,8   median 8    worst 18  -> budget 60 (votes-extend-longest)
@@ -115,11 +104,13 @@ describe('streamlet: planted bugs are caught', () => {
   // (the third, vote-any-notarized, survived 20,000 uniform and 10,000 priority scenarios at
   // n=4 with the generic invariants alone: breaking agreement through it needs a tie of
   // longest chains at an honest leader that the schedules did not reach; the voting-rule
-  // property is what catches it). Same seeds and shape as above:
+  // property is what catches it). Same seeds and shape as above, measured by
+  // `npx tsx examples/streamlet/measure-kills.ts generic finalize-on-two,count-duplicate-votes`:
   //   finalize-on-two        369,22,300,504,90,321,111,145  median 222.5  worst 504  -> budget 1200 (integrity)
   //   count-duplicate-votes  43,43,103,13,19,10,27,8        median 23     worst 103  -> budget 250 (termination:
-  //     a node that counts a duplicated vote sees a longer notarized chain than the others, refuses
-  //     every honest proposal, and with a silent Byzantine node no block gets 2n/3 votes again)
+  //     at seed streamlet, two duplicated votes make node 3 believe e1 notarized and node 0 believe
+  //     e2 notarized, neither really is; each refuses every proposal on the other's chain, and with
+  //     n=4 no block gets 3 votes again: the bug costs liveness before it costs safety)
   const generic: Record<string, { budget: number; invariant: string }> = {
     'finalize-on-two': { budget: 1200, invariant: 'integrity' },
     'count-duplicate-votes': { budget: 250, invariant: 'termination' },
@@ -128,7 +119,7 @@ describe('streamlet: planted bugs are caught', () => {
     it(`with the generic invariants alone, ${name} is killed within ${budget} scenarios (${invariant})`, () => {
       const spec = streamlet(name);
       const bare = defineProtocol({ ...spec, properties: [] }, name);
-      const kill = runsToKill(bare, 'streamlet', DEFAULT_SHAPE, budget);
+      const kill = runsToKill(bare, 'streamlet', fullShape(), budget);
       expect(kill.invariant).toBe(invariant);
     });
   }
