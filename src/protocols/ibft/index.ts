@@ -1,6 +1,7 @@
 import type { NodeId, Protocol, VoteSlot } from '../../core/types.ts';
 import { ibftByzantineMessages } from './byzantine.ts';
 import { IBFT_INVARIANTS } from './invariants.ts';
+import { lockSplit } from './liveness.ts';
 import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from './messages.ts';
 import { type IbftMutant, ibftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
@@ -52,6 +53,8 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
     describe: describeMessage,
     messageKey,
     invariants: IBFT_INVARIANTS,
+    // The IBFT 1.0 liveness flaw caught when it happens, not at the post-GST step bound.
+    worldInvariants: [{ name: 'lock-split', description: 'the nodes of a height do not hold locks that leave no block able to reach Q PREPARE-or-COMMIT senders (IBFT 1.0 stuck for ever)', check: lockSplit }],
     byzantineMessages: ibftByzantineMessages,
     validateMessage,
   };

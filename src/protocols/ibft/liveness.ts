@@ -1,6 +1,5 @@
-import type { ClusterConfig, NodeId } from '../../core/types.ts';
+import type { ClusterConfig, NodeId, WorldView } from '../../core/types.ts';
 import type { StepObserver } from '../../check/execute.ts';
-import type { World } from '../../sim/world.ts';
 import { checkedCommittee, checkedQuorum } from './checks.ts';
 import type { IbftMessage } from './messages.ts';
 import type { IbftState } from './state.ts';
@@ -16,9 +15,10 @@ import type { IbftState } from './state.ts';
  * before GST (it may still sign anything), and by its own state after GST (it runs the
  * honest reducer then). It is a check over the whole world, which the Protocol contract's
  * transition and final invariants cannot express (they see one node, or the correct nodes
- * only); it runs through execute's `observe` hook (watchLockSplit).
+ * only): the protocol declares it as a world invariant, `lock-split`, checked after every
+ * step; watchLockSplit gives the same check as an `observe` hook for tests.
  */
-export function lockSplit(w: World<IbftState, IbftMessage>): string | undefined {
+export function lockSplit(w: WorldView<IbftState, IbftMessage>): string | undefined {
   const cfg: ClusterConfig = w.cfg;
   const correct: NodeId[] = [];
   for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) correct.push(i);
