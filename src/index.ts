@@ -32,14 +32,16 @@ export { UserError, ProtocolFault } from './core/errors.ts';
 export { DEFAULT_SHAPE } from './adversary/arbitraries.ts';
 export type { ScenarioShape, Scenario } from './adversary/arbitraries.ts';
 export { fuzzScenario } from './adversary/fuzzer.ts';
-export { fuzz, fixtureFileName } from './api/campaign.ts';
+export { fuzz, fixtureFileName, campaignShape } from './api/campaign.ts';
 export type { FuzzOptions, FuzzReport, FoundFailure } from './api/campaign.ts';
-export { check, replay, explain, readFixture } from './api/run.ts';
+export { check, replay, explain, readFixture, asProtocol } from './api/run.ts';
 export type { ProtocolSource, ReplayReport } from './api/run.ts';
 export type { RunResult, SkippedAction } from './check/execute.ts';
 export type { Violation } from './check/invariants.ts';
 export { GENERIC_INVARIANTS } from './check/invariants.ts';
 export type { Action } from './sim/actions.ts';
+export type { World, Envelope } from './sim/world.ts';
+export { isCorrect } from './sim/world.ts';
 
 // Fixtures.
 export { FIXTURE_FORMAT, writeFixture, formatFixture, validateFixture } from './trace/fixture.ts';

@@ -13,13 +13,9 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it } from 'vitest';
-import type { Protocol } from './core/types.ts';
 import { type FuzzOptions, fixtureFileName, fuzz } from './api/campaign.ts';
 import { type ProtocolSource, explain, readFixture, replay } from './api/run.ts';
 import { writeFixture } from './trace/fixture.ts';
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyProtocol = Protocol<any, any>;
 
 export interface PropertyOptions extends FuzzOptions {
   /** Cluster sizes to draw from (shorthand for shape.sizes). */
@@ -35,10 +31,10 @@ export interface PropertyOptions extends FuzzOptions {
 }
 
 /**
- * One vitest test: a fuzz campaign on `protocol` (a value, or a built-in name / module path
- * for worker threads) that fails with the shrunk counterexample explained.
+ * One vitest test: a fuzz campaign on `protocol` (a protocol, a spec or a factory of either;
+ * or a built-in name / module path, which worker threads can load) that fails with the shrunk counterexample explained.
  */
-export function protocolProperty(title: string, protocol: AnyProtocol | string, options: PropertyOptions = {}): void {
+export function protocolProperty(title: string, protocol: ProtocolSource | string, options: PropertyOptions = {}): void {
   it(title, async () => {
     const shape = { ...options.shape, ...(options.n ? { sizes: options.n } : {}) };
     const report = await fuzz(protocol, { ...options, shape, progressEvery: 0 });

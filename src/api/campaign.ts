@@ -12,6 +12,7 @@ import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { type Failure, type RawFailure, distinctFailures, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
 import { type Fixture, FIXTURE_FORMAT } from '../trace/fixture.ts';
 import { type LoadedProtocol, loadProtocol } from '../protocols/load.ts';
+import { type ProtocolSource, asProtocol } from './run.ts';
 import type { WorkerJob, WorkerReport } from './worker.ts';
 
 export interface FuzzOptions {
@@ -36,6 +37,8 @@ export interface FuzzOptions {
   readonly onProgress?: (p: { done: number; total: number; steps: number; seconds: number }) => void;
   /** How the report's fixtures say they were found (default "fuzz"). */
   readonly foundBy?: string;
+  /** Shrink failures (default true). A kill check that only needs "found" can skip it: the report's fixture is then the unshrunk run. */
+  readonly shrink?: boolean;
 }
 
 /** One distinct failure: its shrunk counterexample as a fixture, ready to write. */
@@ -95,15 +98,23 @@ export function fixtureFileName(fx: Fixture): string {
 }
 
 /**
+ * The scenario shape of a campaign: DEFAULT_SHAPE, with mixed delivery (as the CLI), under
+ * the given overrides (fault budgets merged field by field).
+ */
+export function campaignShape(overrides: Partial<ScenarioShape> = {}): ScenarioShape {
+  return { ...DEFAULT_SHAPE, strategy: 'mixed', ...overrides, maxFaults: { ...DEFAULT_SHAPE.maxFaults, ...overrides.maxFaults } };
+}
+
+/**
  * Run a fuzz campaign. `protocol` is a protocol value, or a reference (a built-in name or
  * a module path) which worker threads can load too.
  */
-export async function fuzz(protocol: AnyProtocol | string, options: FuzzOptions = {}): Promise<FuzzReport> {
+export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptions = {}): Promise<FuzzReport> {
   const loaded: LoadedProtocol | undefined = typeof protocol === 'string' ? await loadProtocol(protocol) : undefined;
   if (loaded === undefined && options.mutant !== undefined) {
     throw new UserError('fuzz: a protocol value carries its mutant already (build it with the mutant); the mutant option is for protocols given by name or path');
   }
-  const p: AnyProtocol = loaded ? loaded.create(options.mutant) : (protocol as AnyProtocol);
+  const p: AnyProtocol = loaded ? loaded.create(options.mutant) : asProtocol(protocol as ProtocolSource);
   const seed = options.seed ?? 'consensus-harness';
   const total = options.runs ?? 20_000;
   if (!Number.isInteger(total) || total < 1) throw new UserError(`runs: expected a positive integer, got ${total}`);
@@ -115,7 +126,7 @@ export async function fuzz(protocol: AnyProtocol | string, options: FuzzOptions 
     start = Math.floor((total * index) / count);
     end = Math.floor((total * (index + 1)) / count);
   }
-  const shape: ScenarioShape = { ...DEFAULT_SHAPE, ...options.shape, maxFaults: { ...DEFAULT_SHAPE.maxFaults, ...options.shape?.maxFaults } };
+  const shape = campaignShape(options.shape);
   const engine = options.engine ?? 'seedrandom';
   const workers = options.workers ?? 1;
   const keepGoing = options.keepGoing ?? false;
@@ -144,12 +155,12 @@ export async function fuzz(protocol: AnyProtocol | string, options: FuzzOptions 
     raw = out.failures;
     if (out.failedAt !== null && !keepGoing) {
       // Shrink the lowest failing index in this thread: the same answer whatever the worker count.
-      const one = fuzzCampaign(p, { seed, start: out.failedAt, end: out.failedAt + 1, shape });
+      const one = fuzzCampaign(p, { seed, start: out.failedAt, end: out.failedAt + 1, shape, shrink: options.shrink ?? true });
       first = one.failure && { ...one.failure, runsToFailure: out.failedAt - start + 1 };
       runs = out.failedAt - start + 1;
     }
   } else {
-    const out = fuzzCampaign(p, { seed, start, end, shape, keepGoing, deadline, progressEvery: every || Number.MAX_SAFE_INTEGER, onProgress: (x) => progress(x.done, x.steps) });
+    const out = fuzzCampaign(p, { seed, start, end, shape, keepGoing, deadline, shrink: options.shrink ?? true, progressEvery: every || Number.MAX_SAFE_INTEGER, onProgress: (x) => progress(x.done, x.steps) });
     ({ runs, steps, witnessed } = out);
     raw = out.failures;
     first = keepGoing ? undefined : out.failure;

@@ -11,27 +11,35 @@ import { type RunResult, runActions, runTape } from '../check/execute.ts';
 import { type Fixture, type ProtocolResolver, driftReport, expectationMismatch, readFixture as readFixtureFile } from '../trace/fixture.ts';
 import { timeline } from '../trace/explain.ts';
 import { createProtocol, PROTOCOLS } from '../protocols/registry.ts';
+import { protocolFromExport } from '../protocols/load.ts';
+import type { ProtocolSpec } from '../core/define.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyProtocol = Protocol<any, any>;
+/* eslint-disable @typescript-eslint/no-explicit-any */
 
-/** A protocol value, or a factory that builds it for a mutant name (undefined: the correct one). */
-export type ProtocolSource = AnyProtocol | ((mutant?: string) => AnyProtocol);
+/**
+ * Your protocol, in any of the shapes a module may export: a protocol, a spec (defineProtocol's
+ * input), or a factory taking a mutant name and returning either.
+ */
+export type ProtocolSource = AnyProtocol | ProtocolSpec<any, any> | ((mutant?: string) => AnyProtocol | ProtocolSpec<any, any>);
+
+/** Build a protocol (for a mutant, if given) from any ProtocolSource shape. */
+export function asProtocol(source: ProtocolSource, mutant?: string): AnyProtocol {
+  return protocolFromExport(source, mutant, 'protocol');
+}
 
 /** A fixture's protocol and mutant resolved against the given source, falling back to the built-ins. */
 export function resolverFor(source?: ProtocolSource): ProtocolResolver {
   return (name, mutant) => {
     if (source !== undefined) {
-      const base = typeof source === 'function' ? source(undefined) : source;
+      const base = asProtocol(source);
       if (base.name === name) {
         if (mutant === null || mutant === base.mutant) return base;
-        if (typeof source === 'function') return source(mutant);
+        if (typeof source === 'function') return asProtocol(source, mutant);
         throw new UserError(`fixture needs protocol ${name} with mutant ${JSON.stringify(mutant)}: pass a factory (mutant => protocol) instead of a protocol value`);
       }
-    }
-    if (PROTOCOLS[name] === undefined && source !== undefined) {
-      const base = typeof source === 'function' ? source(undefined) : source;
-      throw new UserError(`fixture is for protocol ${JSON.stringify(name)}, not ${JSON.stringify(base.name)}`);
+      if (PROTOCOLS[name] === undefined) throw new UserError(`fixture is for protocol ${JSON.stringify(name)}, not ${JSON.stringify(base.name)}`);
     }
     return createProtocol(name, mutant);
   };

@@ -6,7 +6,7 @@ import { invariantNames } from '../check/invariants.ts';
 import { writeFixture } from '../trace/fixture.ts';
 import { parseArgs } from 'node:util';
 import { type FoundFailure, fixtureFileName, fuzz } from '../api/campaign.ts';
-import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
+import { CLI, SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
 
 const HELP = `usage: consensus-harness fuzz [options]
 
@@ -89,6 +89,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   });
   const { seconds, steps } = report;
   const ran = report.runs;
+  const protoFlag = 'module' in loaded.ref ? ` --protocol ${values.protocol}` : '';
   const save = (f: FoundFailure): string | undefined => {
     if (values['no-write'] || f.fixture === undefined) return undefined;
     const path = values.out !== undefined && !keepGoing ? values.out : join(values.out ?? 'fixtures', fixtureFileName(f.fixture));
@@ -121,7 +122,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
       }
       console.log(`     shrunk to ${f.fixture.actions.length} actions: ${f.detail}`);
       const path = save(f);
-      if (path !== undefined) console.log(`     fixture written: ${path}  (explain: npm run cli -- explain ${path})`);
+      if (path !== undefined) console.log(`     fixture written: ${path}  (explain: ${CLI} explain ${path}${protoFlag})`);
     });
     witnessLines();
     console.error(`  time ${seconds.toFixed(1)} s`);
@@ -136,13 +137,13 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   if (f.fastCheck !== undefined) {
     const same = args.filter((_a, i) => !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard'].includes(args[i - 1] ?? '') &&
       !['--seed', '--engine', '--runs', '--out', '--progress', '--workers', '--shard', '--no-write'].includes(_a));
-    console.log(`  fast-check replay: npm run cli -- replay --seed ${f.fastCheck.seed} --path ${f.fastCheck.path}${same.length ? ` ${same.join(' ')}` : ''}`);
+    console.log(`  fast-check replay: ${CLI} replay --seed ${f.fastCheck.seed} --path ${f.fastCheck.path}${same.length ? ` ${same.join(' ')}` : ''}`);
   }
   console.error(`  time ${seconds.toFixed(1)} s`);
   const path = save(f);
   if (path !== undefined) {
     console.log(`  fixture written: ${path}`);
-    console.log(`  explain it:  npm run cli -- explain ${path}${loaded.ref && 'module' in loaded.ref ? ` --protocol ${values.protocol}` : ''}`);
+    console.log(`  explain it:  ${CLI} explain ${path}${protoFlag}`);
   }
   return 1;
 }

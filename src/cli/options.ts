@@ -2,6 +2,12 @@ import { UserError } from '../core/errors.ts';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../adversary/arbitraries.ts';
 import { maxFaulty } from '../core/quorum.ts';
 
+/**
+ * How a user runs this command line, for the hints it prints: the installed bin when it
+ * runs compiled (a user's project), the npm script when it runs from this repository.
+ */
+export const CLI = import.meta.url.endsWith('.js') ? 'npx consensus-harness' : 'npm run cli --';
+
 /** Options shared by fuzz and replay --seed: which protocol, and the shape of scenarios. */
 export const SCENARIO_OPTIONS = {
   protocol: { type: 'string', default: 'tendermint' },

@@ -69,6 +69,14 @@ export function isByzantine(cfg: ClusterConfig, node: NodeId): boolean {
   return node >= cfg.n || cfg.byzantine.includes(node);
 }
 
+/**
+ * Is this instance a correct node (what safety and liveness are promised to)? States in a
+ * world list every instance: nodes 0..n-1, then twin instances; Byzantine ones are not correct.
+ */
+export function isCorrect(cfg: ClusterConfig, instance: number): boolean {
+  return !isByzantine(cfg, instance);
+}
+
 /** Can this envelope be delivered now: recipient up, and sender and recipient on one side of any partition. */
 export function deliverable<S, M>(w: World<S, M>, e: Envelope<M>): boolean {
   if (w.crashed[e.to]) return false;
