@@ -118,11 +118,17 @@ describe('the packed package, installed in a scratch project', () => {
     expect(r.out).toMatch(/2 passed/);
     // And the CLI on the TypeScript module, through tsx.
     const bin = join(APP, 'node_modules/.bin/consensus-harness');
-    const command = /npx consensus-harness (fuzz --protocol \.\/vote\.ts .*--mutant quorum-f .*) --out found\.json/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'));
-    expect(command, 'the README shows the fuzz command for the walk-through').not.toBeNull();
-    const f = run(bin, [...command![1]!.split(' '), '--progress', '0', '--no-write'], APP);
-    expect(f.code, f.out + f.err).toBe(1);
-    expect(f.out).toMatch(/RESULT: agreement broken/);
+    // The README's command lines, run as written (fuzz, explain, replay of what fuzz wrote).
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const lines = [...readme.matchAll(/^npx consensus-harness ((?:fuzz|explain|replay) --protocol \.\/vote\.ts[^#\n]*?)\s*(?:#.*)?$/gm)].map((m) => m[1]!.split(' '));
+    expect(lines.length, 'the README shows fuzz, explain and replay for the walk-through').toBeGreaterThanOrEqual(3);
+    for (const args of lines.slice(0, 3)) {
+      const r = run(bin, [...args, ...(args[0] === 'fuzz' ? ['--progress', '0'] : [])], APP);
+      if (args[0] === 'fuzz') {
+        expect(r.code, r.out + r.err).toBe(1);
+        expect(r.out).toMatch(/RESULT: [a-z-]+ broken/);
+      } else expect(r.code, `${args.join(' ')}: ${r.out}${r.err}`).toBe(0);
+    }
   });
 
   it("the examples' tests pass against the installed package", () => {
