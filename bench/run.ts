@@ -13,6 +13,7 @@ import { fuzzCampaign } from '../src/check/hunt.ts';
 import { PROTOCOLS } from '../src/protocols/registry.ts';
 import type { Protocol } from '../src/core/types.ts';
 import { whitepaperReport } from '../src/protocols/pow/whitepaper.ts';
+import { formatHotStuffFigures, hotstuffFigures } from './hotstuff.ts';
 
 const { values } = parseArgs({
   options: {
@@ -108,4 +109,10 @@ if ((values.protocol === undefined || values.protocol === 'pow') && Number(value
   console.log(`\n## pow: attacker race vs Nakamoto 2008 section 11 (${values.whitepaper} trials per cell, ${report.seconds.toFixed(1)} s)\n`);
   console.log(report.text);
   console.log(report.consistent ? '\nevery cell within its 99.9% interval' : '\nSOME CELLS OUTSIDE THEIR 99.9% INTERVAL');
+}
+
+if ((values.protocol === undefined || values.protocol.startsWith('hotstuff')) && !values['no-kills']) {
+  // The HotStuff family: each variant's witnesses (sometimes-properties) and its mutants' kill figures.
+  console.log('\n## hotstuff variants: witnesses reached and kill figures (Twins, mixed delivery)\n');
+  console.log(formatHotStuffFigures(hotstuffFigures({ runs: Number(values.runs) })));
 }
