@@ -56,6 +56,11 @@ export function eventually<S, M>(name: string, description: string, check: (stat
   return { kind: 'eventually', name, description, check };
 }
 
+/** Named transition checks (a protocol's own TransitionInvariant list) as properties, in order. */
+export function transitions<S, M>(checks: readonly TransitionInvariant<S, M>[]): Property<S, M>[] {
+  return checks.map((c) => transition(c.name, c.description, (t, cfg) => c.check(t, cfg)));
+}
+
 /** Is reached by at least one run of a campaign (a witness that the search got there). */
 export function sometimes<S, M>(name: string, description: string, seen: (t: Transition<S, M>, cfg: ClusterConfig) => boolean): Property<S, M> {
   return { kind: 'sometimes', name, description, seen };
@@ -138,10 +143,11 @@ export function defineProtocol<S, M>(spec: ProtocolSpec<S, M>, mutant?: string):
   return {
     name: spec.name,
     mutant,
-    init: (self, cfg) => node.init(self, cfg),
-    onMessage: (s, from, m) => node.onMessage(s, from, m),
-    onTimer: node.onTimer ? (s, t) => node.onTimer!(s, t) : (s) => ({ state: s, effects: [] }),
-    ...(node.events && node.onEvent ? { events: (s: S, cfg: ClusterConfig) => node.events!(s, cfg), onEvent: (s: S, e: string) => node.onEvent!(s, e) } : {}),
+    // Bound, not wrapped: the reducers are the hot path (a node may be a class instance).
+    init: node.init.bind(node),
+    onMessage: node.onMessage.bind(node),
+    onTimer: node.onTimer ? node.onTimer.bind(node) : (s) => ({ state: s, effects: [] }),
+    ...(node.events && node.onEvent ? { events: node.events.bind(node), onEvent: node.onEvent.bind(node) } : {}),
     view: spec.view ?? (() => DEFAULT_VIEW),
     isValidValue: spec.isValidValue ?? (() => true),
     voteSlot: spec.voteSlot ?? (() => undefined),

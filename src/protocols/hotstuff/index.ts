@@ -1,6 +1,7 @@
 import type { ClusterConfig, NodeId, Protocol, Timer, VoteSlot } from '../../core/types.ts';
 import { byzantineMessages } from './byzantine.ts';
 import { witnessesOf } from './witnesses.ts';
+import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { invariantsOf } from './invariants.ts';
 import { GENESIS_ID, type HotStuffMessage, describeMessage, isValidValue, messageKey, validateMessage } from './messages.ts';
 import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.ts';
@@ -57,12 +58,18 @@ export function hotstuffName(variant: HotStuffVariant): string {
  */
 export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'libra'): Protocol<HotStuffState, HotStuffMessage> {
   const flags = flagsFor(mutant, variant);
-  return {
+  return defineProtocol<HotStuffState, HotStuffMessage>({
     name: hotstuffName(variant),
-    mutant,
-    init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
-    onMessage,
-    onTimer: (s: HotStuffState, t: Timer) => onTimer(s, t),
+    node: {
+      init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
+      onMessage,
+      onTimer: (s: HotStuffState, t: Timer) => onTimer(s, t),
+    },
+    properties: [
+      ...transitions(invariantsOf(variant)),
+      // Sometimes-properties: a campaign reports those no run reached.
+      ...witnessesOf(variant).map((w) => sometimes<HotStuffState, HotStuffMessage>(w.name, w.description, (t, cfg) => w.check(t, cfg))),
+    ],
     view: (s) => ({
       height: s.committed.length,
       round: s.view,
@@ -73,10 +80,7 @@ export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'li
     voteSlot,
     describe: describeMessage,
     messageKey,
-    invariants: invariantsOf(variant),
-    // Sometimes-properties: a campaign reports those no run reached.
-    witnesses: witnessesOf(variant).map((w) => ({ name: w.name, description: w.description, seen: (t, cfg) => w.check(t, cfg) })),
     byzantineMessages,
     validateMessage,
-  };
+  }, mutant);
 }

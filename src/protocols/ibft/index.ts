@@ -2,6 +2,7 @@ import type { NodeId, Protocol, VoteSlot } from '../../core/types.ts';
 import { ibftByzantineMessages } from './byzantine.ts';
 import { IBFT_INVARIANTS } from './invariants.ts';
 import { lockSplit } from './liveness.ts';
+import { always, defineProtocol, transitions } from '../../core/define.ts';
 import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from './messages.ts';
 import { type IbftMutant, ibftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
@@ -36,12 +37,14 @@ export const KLAYTN_OPTIONS: IbftOptions = { quorum: 'ceil2n3', sealCheck: 'impo
 export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?: IbftMutant): Protocol<IbftState, IbftMessage> {
   const flags = ibftFlagsFor(mutant);
   const opts: IbftOptions = { ...KLAYTN_OPTIONS, ...options };
-  return {
+  return defineProtocol<IbftState, IbftMessage>({
     name,
-    mutant,
-    init: (self, cfg) => init(self, cfg, opts, flags),
-    onMessage,
-    onTimer,
+    node: { init: (self, cfg) => init(self, cfg, opts, flags), onMessage, onTimer },
+    properties: [
+      ...transitions(IBFT_INVARIANTS),
+      // The IBFT 1.0 liveness flaw caught when it happens, not at the post-GST step bound.
+      always('lock-split', 'the nodes of a height do not hold locks that leave no block able to reach Q PREPARE-or-COMMIT senders (IBFT 1.0 stuck for ever)', lockSplit),
+    ],
     view: (s) => ({
       height: s.seq,
       round: s.round,
@@ -52,10 +55,7 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
     voteSlot,
     describe: describeMessage,
     messageKey,
-    invariants: IBFT_INVARIANTS,
-    // The IBFT 1.0 liveness flaw caught when it happens, not at the post-GST step bound.
-    worldInvariants: [{ name: 'lock-split', description: 'the nodes of a height do not hold locks that leave no block able to reach Q PREPARE-or-COMMIT senders (IBFT 1.0 stuck for ever)', check: lockSplit }],
     byzantineMessages: ibftByzantineMessages,
     validateMessage,
-  };
+  }, mutant);
 }

@@ -1,4 +1,5 @@
 import type { ByzantineContext, NodeId, Protocol } from '../../core/types.ts';
+import { defineProtocol, eventually, transitions } from '../../core/define.ts';
 import type { PowParams } from './arith.ts';
 import type { Deployment } from './bip9.ts';
 import { byzantineMessages } from './byzantine.ts';
@@ -39,25 +40,25 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
     offsets: options.offsets ?? TIME_OFFSETS,
     ...(options.shares !== undefined ? { shares: options.shares } : {}),
   };
-  return {
+  // No timers (the contract's default handler ignores one); mining is an environment event.
+  return defineProtocol<PowState, PowMessage>({
     name: 'pow',
-    mutant,
-    init: (self: NodeId) => init(cfg, self),
-    onMessage: (s, from, m) => onMessage(cfg, s, from, m),
-    onTimer: (_s, t) => {
-      throw new Error(`pow: no timers, got ${t.name}`);
+    node: {
+      init: (self: NodeId) => init(cfg, self),
+      onMessage: (s, from, m) => onMessage(cfg, s, from, m),
+      events: (s, cluster) => events(cfg, s, cluster),
+      onEvent: (s, event) => onEvent(cfg, s, event),
     },
-    events: (s, cluster) => events(cfg, s, cluster),
-    onEvent: (s, event) => onEvent(cfg, s, event),
+    properties: [
+      ...transitions(powInvariants(cfg.params, cfg.deployment)),
+      ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
+    ],
     view: (s) => ({ height: headEntry(s).block.height, round: 0, step: shortId(s.head), lock: '-' }),
     isValidValue,
-    voteSlot: () => undefined,
     describe: describeMessage,
     messageKey,
-    invariants: powInvariants(cfg.params, cfg.deployment),
-    finalInvariants: POW_FINAL_INVARIANTS,
     decides: false,
     byzantineMessages: (ctx: ByzantineContext<PowState, PowMessage>) => byzantineMessages(cfg, ctx),
     validateMessage,
-  };
+  }, mutant);
 }

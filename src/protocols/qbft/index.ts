@@ -7,6 +7,7 @@ import { QBFT_INVARIANTS } from './invariants.ts';
 import { type QbftMutant, qbftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { QbftState } from './state.ts';
+import { defineProtocol, transitions } from '../../core/define.ts';
 
 export { QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftMutant } from './mutants.ts';
 export type { QbftState } from './state.ts';
@@ -17,12 +18,10 @@ export const QBFT_OPTIONS: ChainOptions = { proposer: 'round-robin', validatorCh
 export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?: QbftMutant): Protocol<QbftState, IbftMessage> {
   const flags = qbftFlagsFor(mutant);
   const opts: ChainOptions = { ...QBFT_OPTIONS, ...options };
-  return {
+  return defineProtocol<QbftState, IbftMessage>({
     name,
-    mutant,
-    init: (self, cfg) => init(self, cfg, opts, flags),
-    onMessage,
-    onTimer,
+    node: { init: (self, cfg) => init(self, cfg, opts, flags), onMessage, onTimer },
+    properties: transitions(QBFT_INVARIANTS),
     view: (s) => ({
       height: s.seq,
       round: s.round,
@@ -33,8 +32,7 @@ export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?
     voteSlot,
     describe: describeMessage,
     messageKey,
-    invariants: QBFT_INVARIANTS,
     byzantineMessages: qbftByzantineMessages,
     validateMessage,
-  };
+  }, mutant);
 }

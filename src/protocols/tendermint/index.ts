@@ -5,6 +5,7 @@ import { init, onMessage, onTimer } from './reducer.ts';
 import type { TendermintState } from './state.ts';
 import { TENDERMINT_INVARIANTS } from './invariants.ts';
 import { proposer } from './rules.ts';
+import { defineProtocol, transitions } from '../../core/define.ts';
 
 export { TENDERMINT_MUTANTS, TENDERMINT_MUTANT_LIST, type TendermintMutant } from './mutants.ts';
 export type { TendermintMessage } from './messages.ts';
@@ -59,12 +60,14 @@ function byzantineMessages(ctx: ByzantineContext<TendermintState, TendermintMess
 
 export function tendermint(mutant?: TendermintMutant): Protocol<TendermintState, TendermintMessage> {
   const flags = flagsFor(mutant);
-  return {
+  return defineProtocol<TendermintState, TendermintMessage>({
     name: 'tendermint',
-    mutant,
-    init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
-    onMessage,
-    onTimer: (s: TendermintState, t: Timer) => onTimer(s, t),
+    node: {
+      init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
+      onMessage,
+      onTimer: (s: TendermintState, t: Timer) => onTimer(s, t),
+    },
+    properties: transitions(TENDERMINT_INVARIANTS),
     view: (s) => ({
       height: s.height,
       round: s.round,
@@ -75,8 +78,7 @@ export function tendermint(mutant?: TendermintMutant): Protocol<TendermintState,
     voteSlot,
     describe: describeMessage,
     messageKey,
-    invariants: TENDERMINT_INVARIANTS,
     byzantineMessages,
     validateMessage,
-  };
+  }, mutant);
 }
