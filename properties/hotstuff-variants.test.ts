@@ -6,11 +6,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { NO_FAULTS, clusterConfig } from '../src/core/config.ts';
-import type { ClusterConfig, Effect, FaultBudget, NodeId, Transition } from '../src/core/types.ts';
+import { clusterConfig } from '../src/core/config.ts';
+import type { ClusterConfig, Effect, Transition } from '../src/core/types.ts';
 import { runTape } from '../src/check/execute.ts';
 import { fuzzCampaign } from '../src/check/hunt.ts';
-import { DEFAULT_SHAPE, type ScenarioShape, tapeArb } from '../src/adversary/arbitraries.ts';
+import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { isByzantine } from '../src/sim/world.ts';
 import { ALG4_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, type HotStuffState, type HotStuffVariant, hotstuff } from '../src/protocols/hotstuff/index.ts';
 import { byzantineMessages } from '../src/protocols/hotstuff/byzantine.ts';
@@ -21,21 +21,7 @@ import { initialState, onMessage, onTimer } from '../src/protocols/hotstuff/redu
 import { update } from '../src/protocols/hotstuff/rules.ts';
 import { viewTimer } from '../src/protocols/hotstuff/rules.ts';
 import { witnessesOf } from '../src/protocols/hotstuff/witnesses.ts';
-
-const TAPE = tapeArb(80);
-const LONG_TAPE = tapeArb(200);
-const SEED = 42;
-
-function cluster(n: number, heights: number, faults: Partial<FaultBudget>, byzantine: NodeId[] = [], twins: NodeId[] = []): ClusterConfig {
-  return clusterConfig(n, { heights, byzantine, twins, faults: { ...NO_FAULTS, ...faults } });
-}
-
-const N4 = cluster(4, 2, { drops: 6, duplicates: 3, crashes: 1, partitions: 1 });
-const N4_DROPS = cluster(4, 2, { drops: 10 });
-const N4_BYZ = cluster(4, 2, { drops: 6, duplicates: 3, crashes: 1, partitions: 1, injections: 8 }, [3]);
-const N4_BYZ_LEADER0 = cluster(4, 3, { drops: 10, duplicates: 3, crashes: 1, partitions: 2, injections: 20 }, [0]);
-const N4_TWINS = cluster(4, 2, { drops: 4, partitions: 3 }, [2], [2]);
-const N7_BYZ = cluster(7, 2, { drops: 8, duplicates: 3, crashes: 1, partitions: 1, injections: 10 }, [0, 4]);
+import { TAPE, LONG_TAPE, SEED, cluster, N4, N4_DROPS, N4_BYZ, N4_BYZ_LEADER0, N4_TWINS, N7_BYZ } from './hotstuff-configs.ts';
 
 /** Witness hits per variant, summed over that variant's survival properties (this file runs its tests in order). */
 const reached = new Map<string, number>();
