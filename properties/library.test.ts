@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type ProtocolSpec, defineProtocol, fuzz, readFixture, replay, sometimes, transition } from 'consensus-harness';
+import { FIXTURE_FORMAT, type ProtocolSpec, check, clusterConfig, defineProtocol, explain, fuzz, readFixture, replay, sometimes, transition, writeFixture } from 'consensus-harness';
 import { protocolProperty } from 'consensus-harness/vitest';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -81,6 +81,34 @@ describe('a protocol written against the public API', () => {
   });
 
   protocolProperty('protocolProperty: leader-echo is safe without Byzantine nodes', defineProtocol(leaderEcho()), { runs: 200, n: [4, 7], shape: { byzantine: false, maxHeights: 1 } });
+});
+
+describe('a protocol with a timer type of its own', () => {
+  /** Epoch timers { epoch }: node 0 proposes in epoch 1 when its timer fires; everyone decides it. */
+  type EpochTimer = { readonly epoch: number };
+  const epochs = defineProtocol<{ decided: boolean }, { value: string }, EpochTimer>({
+    name: 'epochs',
+    node: {
+      init: (self) => ({ state: { decided: false }, effects: self === 0 ? [{ kind: 'setTimer', timer: { epoch: 1 } }] : [] }),
+      onTimer: (s, t) => ({ state: s, effects: [{ kind: 'broadcast', msg: { value: `e${t.epoch}` } }] }),
+      onMessage: (s, _from, m) => (s.decided ? { state: s, effects: [] } : { state: { decided: true }, effects: [{ kind: 'decide', height: 0, value: m.value }] }),
+    },
+  });
+
+  it('its timers fire, print as JSON, and survive a fixture round trip', async () => {
+    const report = await fuzz(epochs, { runs: 200, seed: 'timers', shape: { byzantine: false, maxHeights: 1 } });
+    expect(report.failures).toEqual([]);
+    const run = check(epochs, { cfg: clusterConfig(4, { heights: 1 }), tape: [] });
+    const fire = run.actions.find((a) => a.kind === 'fire');
+    expect(fire).toEqual({ kind: 'fire', node: 0, timer: { epoch: 1 } });
+    const dir = mkdtempSync(join(tmpdir(), 'ch-timer-'));
+    const file = join(dir, 'epochs.json');
+    writeFixture(file, { format: FIXTURE_FORMAT, protocol: 'epochs', mutant: null, config: clusterConfig(4, { heights: 1 }), expect: { outcome: 'holds' }, story: 'epoch timers', actions: run.actions });
+    const fx = readFixture(file, epochs);
+    expect(fx.actions).toEqual(run.actions);
+    expect(replay(fx, epochs).mismatch).toBeUndefined();
+    expect(explain(fx, epochs).lines.join('\n')).toMatch(/timer {5}node 0: \{"epoch":1\}/);
+  });
 });
 
 describe('the CLI runs a protocol from a module path', () => {

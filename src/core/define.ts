@@ -23,15 +23,19 @@ import type {
 } from './types.ts';
 import { UserError } from './errors.ts';
 
-/** One process: pure reducers returning the next state and effects (send, broadcast, setTimer, decide). */
-export interface NodeSpec<S, M> {
-  init(self: NodeId, cfg: ClusterConfig): Step<S, M>;
-  onMessage(state: S, from: NodeId, msg: M): Step<S, M>;
+/**
+ * One process: pure reducers returning the next state and effects (send, broadcast,
+ * setTimer, decide). T is the node's timer type: any JSON object (e.g. { epoch: number });
+ * equal timers are one timer, and the adversary decides when each fires.
+ */
+export interface NodeSpec<S, M, T extends object = Timer> {
+  init(self: NodeId, cfg: ClusterConfig): Step<S, M, T>;
+  onMessage(state: S, from: NodeId, msg: M): Step<S, M, T>;
   /** Default: timers are ignored (a protocol that sets none needs no handler). */
-  onTimer?(state: S, timer: Timer): Step<S, M>;
+  onTimer?(state: S, timer: T): Step<S, M, T>;
   /** Environment events the adversary may fire at a node (e.g. "found a block"). */
   events?(state: S, cfg: ClusterConfig): readonly string[];
-  onEvent?(state: S, event: string): Step<S, M>;
+  onEvent?(state: S, event: string): Step<S, M, T>;
 }
 
 /** A property, in one of stateright's four forms (src/lib.rs, Property). */
@@ -66,10 +70,10 @@ export function sometimes<S, M>(name: string, description: string, seen: (t: Tra
   return { kind: 'sometimes', name, description, seen };
 }
 
-export interface ProtocolSpec<S, M> {
+export interface ProtocolSpec<S, M, T extends object = Timer> {
   /** The name fixtures and reports use. */
   readonly name: string;
-  readonly node: NodeSpec<S, M>;
+  readonly node: NodeSpec<S, M, T>;
   /** Checked besides the generic agreement, validity, integrity, no-equivocation, termination. */
   readonly properties?: readonly Property<S, M>[];
   /** valid(v): decisions of correct nodes must satisfy it. Default: every value is valid. */
@@ -109,11 +113,13 @@ export function canonicalJson(x: unknown): string {
 const DEFAULT_VIEW: NodeView = { height: 0, round: 0, step: '-', lock: '-' };
 
 /** Build the harness's protocol from a user's spec, filling in defaults; bad specs are a UserError naming the member. */
-export function defineProtocol<S, M>(spec: ProtocolSpec<S, M>, mutant?: string): Protocol<S, M> {
+export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpec<S, M, T>, mutant?: string): Protocol<S, M> {
   const problem = specProblem(spec);
   if (problem !== undefined) throw new UserError(problem);
   const props = spec.properties ?? [];
-  const node = spec.node;
+  // Timers are opaque to the harness (compared by value, stored as JSON): a node's own timer
+  // type needs no conversion, only this one cast.
+  const node = spec.node as unknown as NodeSpec<S, M>;
   const names = new Set<string>();
   for (const p of props) {
     if (names.has(p.name)) throw new UserError(`protocol ${spec.name}: two properties are named ${JSON.stringify(p.name)}`);

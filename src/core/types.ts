@@ -8,24 +8,28 @@
 
 export type NodeId = number;
 
-/** A timer a node asked for. The adversary (or GST) decides when it fires. */
+/**
+ * A timer a node asked for. The adversary (or GST) decides when it fires. This is the shape
+ * the built-in protocols use; a protocol may use a timer type of its own (any JSON object,
+ * e.g. { epoch: 3 }): the simulator compares timers by value and fixtures store them as is.
+ */
 export interface Timer {
   readonly name: string;
   readonly height: number;
   readonly round: number;
 }
 
-export type Effect<M> =
+export type Effect<M, T = Timer> =
   | { readonly kind: 'send'; readonly to: NodeId; readonly msg: M }
   /** To every node, the sender included (its own copy is handled locally, at once). */
   | { readonly kind: 'broadcast'; readonly msg: M }
-  | { readonly kind: 'setTimer'; readonly timer: Timer }
+  | { readonly kind: 'setTimer'; readonly timer: T }
   /** A final decision: `height` is the consensus instance (HotStuff/PoW: chain position). */
   | { readonly kind: 'decide'; readonly height: number; readonly value: string };
 
-export interface Step<S, M> {
+export interface Step<S, M, T = Timer> {
   readonly state: S;
-  readonly effects: readonly Effect<M>[];
+  readonly effects: readonly Effect<M, T>[];
 }
 
 /** What generic invariants and the trace printer may read of a node's state. */

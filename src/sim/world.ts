@@ -1,4 +1,5 @@
 import type { ClusterConfig, FaultBudget, NodeId, Timer } from '../core/types.ts';
+import { canonicalJson } from '../core/define.ts';
 
 /** A message on the wire. `id` is stable: the n-th envelope created in a run has id n. */
 export interface Envelope<M> {
@@ -50,8 +51,23 @@ export interface World<S, M> {
   readonly decisions: readonly (readonly (string | undefined)[])[];
 }
 
+/**
+ * Equal timers: the built-in shape {name, height, round} field by field (the hot path);
+ * a protocol's own timer type, by its canonical JSON.
+ */
 export function sameTimer(a: Timer, b: Timer): boolean {
-  return a.name === b.name && a.height === b.height && a.round === b.round;
+  if (a === b) return true;
+  if (a.name !== b.name || a.height !== b.height || a.round !== b.round) return false;
+  return isClassicTimer(a) && isClassicTimer(b) ? true : canonicalJson(a) === canonicalJson(b);
+}
+
+function isClassicTimer(t: Timer): boolean {
+  return typeof t.name === 'string' && Object.keys(t).length === 3;
+}
+
+/** How traces print a timer: "name(h1, r2)" for the built-in shape, else its canonical JSON. */
+export function describeTimer(t: Timer): string {
+  return isClassicTimer(t) && typeof t.height === 'number' && typeof t.round === 'number' ? `${t.name}(h${t.height}, r${t.round})` : canonicalJson(t);
 }
 
 /** Node instances in the world: one per node, plus one per twin (instance n+k twins cfg.twins[k]). */

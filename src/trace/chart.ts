@@ -1,7 +1,7 @@
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
 import type { StepRecord } from '../sim/step.ts';
-import { type World, instanceCount } from '../sim/world.ts';
+import { type World, describeTimer, instanceCount } from '../sim/world.ts';
 import { runActions } from '../check/execute.ts';
 
 /**
@@ -26,7 +26,7 @@ export function sequenceChart<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig
           arrows.push({ src: e.src, to: e.to, from: e.step, until: row, label: e.label, fate: action.kind === 'deliver' ? 'delivered' : 'dropped' });
           sent.delete(action.id);
         }
-      } else if (action.kind === 'fire') marks.push({ node: action.node, step: row, text: action.timer.name, kind: 'timer' });
+      } else if (action.kind === 'fire') marks.push({ node: action.node, step: row, text: typeof action.timer.name === 'string' ? action.timer.name : describeTimer(action.timer), kind: 'timer' });
       else if (action.kind === 'crash' || action.kind === 'restart') marks.push({ node: action.node, step: row, text: action.kind, kind: 'fault' });
       else if (action.kind === 'inject') marks.push({ node: action.from, step: row, text: `forges ${protocol.describe(action.msg)}`, kind: 'byzantine' });
       else if (action.kind === 'event') marks.push({ node: action.node, step: row, text: action.event, kind: 'timer' });

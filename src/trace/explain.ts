@@ -2,7 +2,7 @@ import { match } from 'ts-pattern';
 import { sha256Hex } from '../core/hash.ts';
 import type { ClusterConfig, NodeView, Protocol, Transition } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
-import type { World } from '../sim/world.ts';
+import { type World, describeTimer } from '../sim/world.ts';
 import type { StepRecord } from '../sim/step.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
 
@@ -16,7 +16,7 @@ export function describeAction<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a
     .with({ kind: 'deliver' }, (x) => `deliver   ${env(x.id)}`)
     .with({ kind: 'drop' }, (x) => `DROP      ${env(x.id)}`)
     .with({ kind: 'duplicate' }, (x) => `DUPLICATE ${env(x.id)}`)
-    .with({ kind: 'fire' }, (x) => `timer     node ${x.node}: ${x.timer.name}(h${x.timer.height}, r${x.timer.round})`)
+    .with({ kind: 'fire' }, (x) => `timer     node ${x.node}: ${describeTimer(x.timer)}`)
     .with({ kind: 'inject' }, (x) => `BYZANTINE node ${x.from} -> ${x.to}: ${protocol.describe(x.msg)}`)
     .with({ kind: 'crash' }, (x) => `CRASH     node ${x.node}`)
     .with({ kind: 'restart' }, (x) => `RESTART   node ${x.node}`)
@@ -57,7 +57,7 @@ function describeTransition<S, M>(protocol: Protocol<S, M>, t: Transition<S, M>)
   const input = match(t.input)
     .with({ kind: 'init' }, () => 'start')
     .with({ kind: 'message' }, (x) => (x.from === t.node ? `own ${protocol.describe(x.msg)}` : `${protocol.describe(x.msg)} from ${x.from}`))
-    .with({ kind: 'timer' }, (x) => x.timer.name)
+    .with({ kind: 'timer' }, (x) => (typeof x.timer.name === 'string' ? x.timer.name : describeTimer(x.timer)))
     .with({ kind: 'event' }, (x) => x.event)
     .exhaustive();
   return `node ${t.node} on ${input}: ${[change, ...outs].filter((s) => s !== '').join('; ')}`;

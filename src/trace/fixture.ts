@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ClusterConfig, Protocol } from '../core/types.ts';
+import type { ClusterConfig, Protocol, Timer } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { validateConfig } from '../core/config.ts';
 import { type Action, ACTION_KINDS } from '../sim/actions.ts';
@@ -71,6 +71,9 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
       return { kind: a['kind'], id: nat(a, 'id', where) };
     case 'fire': {
       const t = obj(a['timer'], `${where}.timer`);
+      // The built-in shape {name, height, round} is checked field by field; a protocol's own
+      // timer type is any JSON object, kept as it is.
+      if (!('name' in t) && !('height' in t) && !('round' in t)) return { kind: 'fire', node: nat(a, 'node', where), timer: t as unknown as Timer };
       if (typeof t['name'] !== 'string') throw new UserError(`${where}.timer.name: expected a string, got ${JSON.stringify(t['name'])}`);
       return { kind: 'fire', node: nat(a, 'node', where), timer: { name: t['name'], height: nat(t, 'height', `${where}.timer`), round: nat(t, 'round', `${where}.timer`) } };
     }
