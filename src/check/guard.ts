@@ -34,10 +34,15 @@ export function faultOf(fn: string, e: unknown): ProtocolFault {
   return new ProtocolFault(fn, error, topFrame(e));
 }
 
-function wrap<A extends unknown[], R>(fn: string, f: (...args: A) => R): (...args: A) => R {
-  return (...args: A) => {
+/**
+ * A member of at most three parameters (every member of the contract) wrapped so that a throw
+ * becomes a ProtocolFault. Fixed arity and a direct call: a rest/spread wrapper measured
+ * 5-20% slower on the hot path (reducers, voteSlot, messageKey run at every step).
+ */
+function wrap<R>(fn: string, f: (a?: unknown, b?: unknown, c?: unknown) => R, self: unknown): (a?: unknown, b?: unknown, c?: unknown) => R {
+  return (a, b, c) => {
     try {
-      return f(...args);
+      return f.call(self, a, b, c);
     } catch (e) {
       throw faultOf(fn, e);
     }
@@ -56,16 +61,16 @@ export function guarded<S, M>(p: Protocol<S, M>): Protocol<S, M> {
   if (hit !== undefined) return hit as Protocol<S, M>;
   const out: Record<string | symbol, unknown> = { [GUARDED]: true };
   for (const [key, value] of Object.entries(p)) {
-    out[key] = typeof value === 'function' ? wrap(key, (value as (...a: unknown[]) => unknown).bind(p)) : value;
+    out[key] = typeof value === 'function' ? wrap(key, value as (a?: unknown, b?: unknown, c?: unknown) => unknown, p) : value;
   }
-  out['invariants'] = p.invariants.map((inv: TransitionInvariant<S, M>) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check.bind(inv)) }));
+  out['invariants'] = p.invariants.map((inv: TransitionInvariant<S, M>) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check as never, inv) }));
   if (p.finalInvariants) {
-    out['finalInvariants'] = p.finalInvariants.map((inv: FinalInvariant<S>) => ({ ...inv, check: wrap(`final invariant ${inv.name}`, inv.check.bind(inv)) }));
+    out['finalInvariants'] = p.finalInvariants.map((inv: FinalInvariant<S>) => ({ ...inv, check: wrap(`final invariant ${inv.name}`, inv.check as never, inv) }));
   }
   if (p.worldInvariants) {
-    out['worldInvariants'] = p.worldInvariants.map((inv) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check.bind(inv)) }));
+    out['worldInvariants'] = p.worldInvariants.map((inv) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check as never, inv) }));
   }
-  if (p.witnesses) out['witnesses'] = p.witnesses.map((w) => ({ ...w, seen: wrap(`witness ${w.name}`, w.seen.bind(w)) }));
+  if (p.witnesses) out['witnesses'] = p.witnesses.map((w) => ({ ...w, seen: wrap(`witness ${w.name}`, w.seen as never, w) }));
   const g = out as unknown as Protocol<S, M>;
   cache.set(p, g);
   return g;
