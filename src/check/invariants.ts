@@ -1,6 +1,6 @@
 import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
-import { type World, allCorrectDecided, isByzantine } from '../sim/world.ts';
+import { type World, allCorrectDecided, describeTimer, isByzantine } from '../sim/world.ts';
 
 /** A broken invariant, with where it broke. */
 export interface Violation {
@@ -132,11 +132,18 @@ export class Checker<S, M> {
       return undefined;
     }
     if (allCorrectDecided(w)) return undefined;
+    // Say why, node by node: where it is stuck (height, round, step, lock) and what could still
+    // move it (messages on the way to it, its pending timers), so the story is in the message.
     const missing: string[] = [];
     for (let i = 0; i < w.cfg.n; i++) {
       if (isByzantine(w.cfg, i)) continue;
       const got = w.decisions[i]!.filter((v) => v !== undefined).length;
-      if (got < w.cfg.heights) missing.push(`node ${i} decided ${got}/${w.cfg.heights} (${this.protocol.view(w.states[i]!).step})`);
+      if (got >= w.cfg.heights) continue;
+      const v = this.protocol.view(w.states[i]!);
+      const inbox = w.inFlight.filter((e) => e.to === i).length;
+      const timers = w.timers.filter((t) => t.node === i).map((t) => describeTimer(t.timer));
+      missing.push(`node ${i} decided ${got}/${w.cfg.heights} (at h${v.height} r${v.round} ${v.step}, lock ${v.lock}; ` +
+        `${inbox} message(s) to it in flight, ${timers.length ? `timers ${timers.join(', ')}` : 'no timer pending'}${w.crashed[i] ? ', crashed' : ''})`);
     }
     const why = w.stepsAfterGst >= w.cfg.gstStepBound ? `still undecided after ${w.stepsAfterGst} post-GST steps (bound ${w.cfg.gstStepBound})` : `quiescent after ${w.stepsAfterGst} post-GST steps`;
     return { invariant: 'termination', step: stepIndex, detail: `${why}: ${missing.join('; ')}` };
