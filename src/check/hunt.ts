@@ -6,14 +6,16 @@ import { fuzzScenario } from '../adversary/fuzzer.ts';
 import { type RunResult, runTape } from './execute.ts';
 import type { Priority } from '../adversary/priority.ts';
 import { type Violation, violationKey } from './invariants.ts';
+import { minimizeActions } from '../minimize/actions.ts';
 
 function sameFailure(v: Violation | undefined, key: string): boolean {
   return v !== undefined && violationKey(v) === key;
 }
 
 export interface Failure<S, M> {
-  /** The shrunk scenario. */
+  /** The shrunk scenario (its tape re-derives the run before action minimization). */
   readonly scenario: Scenario;
+  /** The failing run: after shrinking, the minimized action list (src/minimize/actions.ts). */
   readonly result: RunResult<S, M>;
   /** Scenarios run before the first failure (1-based index of the failing one). */
   readonly runsToFailure: number;
@@ -47,7 +49,7 @@ export function huntWithFastCheck<S, M>(
   const [scenario] = details.counterexample;
   return {
     scenario,
-    result: runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority }),
+    result: minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result,
     runsToFailure: firstFailureAt,
     shrinks: details.numShrinks,
     seed: details.seed,
@@ -190,7 +192,7 @@ export function fuzzCampaign<S, M>(
         let scenario: Scenario = sc;
         let shrinks = 0;
         if (options.shrink !== false && !options.keepGoing) ({ scenario, shrinks } = shrinkScenario(protocol, sc, shape.maxTape));
-        const result = scenario === sc ? r : runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority });
+        const result = scenario === sc ? r : minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
         first = { scenario, result, runsToFailure: i - options.start + 1, shrinks };
       }
       if (!options.keepGoing) return { failure: first, runs: i - options.start + 1, steps, failures, witnessed };
@@ -256,7 +258,7 @@ export function distinctFailures<S, M>(
     if (k < (options.maxShrunk ?? 20)) {
       const sc = fuzzScenario(options.seed, members[0]!.index, shape);
       const { scenario, shrinks } = shrinkScenario(protocol, sc, shape.maxTape);
-      const result = runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority });
+      const result = minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
       failure = { scenario, result, runsToFailure: members[0]!.index - options.start + 1, shrinks };
       if (result.violation !== undefined) signature = `${violationKey(result.violation)}: ${maskDetail(result.violation.detail)}`;
     }
