@@ -132,7 +132,7 @@ interface ShownNode extends NodeView {
 function shownNodes(state: Record<string, unknown>): ShownNode[] {
   const pairs = (state['nodes'] as { '#map': [unknown, Record<string, unknown>][] })['#map'];
   return pairs.map(([k, n], i) => {
-    expect(big(k)).toBe(i);
+    if (big(k) !== i) throw new Error(`nodes: key ${big(k)} at position ${i}`);
     return {
       height: big(n['height']),
       round: big(n['round']),
@@ -164,6 +164,16 @@ function replayViews<S, M>(protocol: Protocol<S, M>, cfg: Parameters<typeof runA
   return { result, views, inFlight };
 }
 
+/**
+ * Two sequences are equal, state by state: compared as JSON (vitest's deep equality on 650
+ * states of 7 nodes costs seconds), and at the first difference by toEqual, to show it.
+ */
+function expectSameStates(actual: readonly unknown[], expected: readonly unknown[], what: string): void {
+  expect(actual.length, `${what}: number of states`).toBe(expected.length);
+  const i = actual.findIndex((x, k) => JSON.stringify(x) !== JSON.stringify(expected[k]));
+  if (i >= 0) expect(actual[i], `${what}, state ${i}`).toEqual(expected[i]);
+}
+
 describe('ITF export of every fixture', () => {
   it('finds fixtures in fixtures/ and in the examples', () => {
     expect(cases.filter((c) => c.file.startsWith(FIXTURE_ROOT)).length).toBeGreaterThan(30);
@@ -192,17 +202,38 @@ describe('ITF export of every fixture', () => {
       expect(back.config).toEqual(fx.config);
       expect(back.actions).toEqual(run.actions);
       const states = raw['states'] as Record<string, unknown>[];
-      expect(states.map(shownNodes)).toEqual(replay.views.map((nodes) => nodes.map((n) => ({ height: n.height, round: n.round, step: n.step, lock: n.lock, decisions: n.decisions }))));
-      expect(states.map((s) => (s['inFlight'] as { '#map': [unknown, unknown][] })['#map'].map(([id]) => big(id)))).toEqual(replay.inFlight);
+      expectSameStates(states.map(shownNodes), replay.views.map((nodes) => nodes.map((n) => ({ height: n.height, round: n.round, step: n.step, lock: n.lock, decisions: n.decisions }))), 'node views');
+      expectSameStates(states.map((s) => (s['inFlight'] as { '#map': [unknown, unknown][] })['#map'].map(([id]) => big(id))), replay.inFlight, 'ids in flight');
       expect(states.map((s) => s['mbt::actionTaken'])).toEqual(['init', ...run.actions.map((a) => a.kind)]);
       const again = runActions(resolve(fx.protocol, fx.mutant), back.config, back.actions as readonly Action<unknown>[]);
       expect(again.violation).toEqual(run.violation);
       expect((raw['#meta'] as Record<string, unknown>)['violation']).toEqual(run.violation ?? null);
+      const marked = states.flatMap((s, i) => ((s['#meta'] as Record<string, unknown>)['violation'] === undefined ? [] : [i]));
+      expect(marked).toEqual(run.violation === undefined ? [] : [run.violation.step + 1]);
     });
   }
 });
 
 describe('ITF values and errors', () => {
+  it('the schema check refuses a plain integer in a state, a missing variable, a state too few, and a bad #bigint', () => {
+    const fx = readFixture(cases.find((c) => c.file.endsWith('mutant-quorum-too-small.json'))!.file);
+    const text = itfText(toItf(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions));
+    const fresh = () => JSON.parse(text) as { states: Record<string, Record<string, unknown>>[] };
+    expect(traceProblem(fresh(), fx.actions.length)).toBeUndefined();
+    const plain = fresh();
+    ((plain.states[1]!['nodes']!['#map'] as [unknown, Record<string, unknown>][])[0]![1])['round'] = 0;
+    expect(traceProblem(plain, fx.actions.length)).toMatch(/states\[1\]\.nodes\.#map\[0\]\[1\]\.round: a plain JSON number/);
+    const missing = fresh();
+    delete missing.states[3]!['gst'];
+    expect(traceProblem(missing, fx.actions.length)).toMatch(/states\[3\]: variables/);
+    const short = fresh();
+    short.states.pop();
+    expect(traceProblem(short, fx.actions.length)).toMatch(/expected actions \+ 1/);
+    const bad = fresh();
+    bad.states[0]!['inFlight'] = { '#map': [[{ '#bigint': '1.5' }, 'x']] };
+    expect(traceProblem(bad, fx.actions.length)).toMatch(/#bigint "1\.5"/);
+  });
+
   it('a protocol timer of its own, a null and a fraction survive the round trip; integers become #bigint', () => {
     const value = { epoch: 3, tags: ['a', true], nothing: null, half: 0.5 };
     const itf = jsonToItf(value);

@@ -58,6 +58,8 @@ export interface ItfStateMeta {
   readonly index: number;
   /** Set on the state of an action whose reducer threw: there is no world after it, the values are the world before. */
   readonly exception?: string;
+  /** Set on the state after which the run's first broken invariant was detected: its name. */
+  readonly violation?: string;
 }
 
 export interface ItfState {
@@ -257,6 +259,9 @@ export function toItf<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, action
   }
   const name = `${protocol.name}${protocol.mutant ? ` (mutant ${protocol.mutant})` : ''}`;
   const v = result.violation;
+  // Violation.step is the index of the action (-1: init); its state is the one after it.
+  const broken = v === undefined ? undefined : states[v.step + 1];
+  if (v !== undefined && broken !== undefined) states[v.step + 1] = { ...broken, '#meta': { ...broken['#meta'], violation: v.invariant } };
   return {
     '#meta': {
       format: 'ITF',
