@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fromItf } from '../src/trace/itf.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -52,6 +53,10 @@ describe('cli', () => {
     expect(html).toMatch(/precommit-locks broken/);
     // One arrow per message that was delivered, dropped or left in flight.
     expect((html.match(/<line x1=/g) ?? []).length).toBeGreaterThan(5);
+    const itf = join(mkdtempSync(join(tmpdir(), 'ch-')), 'run.itf.json');
+    expect(cli('explain', fx, '--quiet', '--itf', itf).code).toBe(0);
+    const parsed = fromItf(readFileSync(itf, 'utf8'));
+    expect(parsed.actions).toEqual(JSON.parse(readFileSync(fx, 'utf8')).actions);
   });
 
   it('fuzz finds the same failure with 1 or 2 worker threads', () => {

@@ -47,6 +47,8 @@ export { isCorrect } from './sim/world.ts';
 export { FIXTURE_FORMAT, writeFixture, formatFixture, validateFixture } from './trace/fixture.ts';
 export type { Fixture, Expectation, Provenance } from './trace/fixture.ts';
 export { sequenceChart } from './trace/chart.ts';
+export { toItf, itfText, fromItf } from './trace/itf.ts';
+export type { ItfTrace, ItfRun, ItfOptions } from './trace/itf.ts';
 
 // The built-in protocols.
 export { tendermint } from './protocols/tendermint/index.ts';

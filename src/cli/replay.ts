@@ -6,6 +6,7 @@ import { type Fixture, driftReport, expectationMismatch, readFixture, writeFixtu
 import { type RunResult, runActions, runTape } from '../check/execute.ts';
 import { timeline } from '../trace/explain.ts';
 import { sequenceChart } from '../trace/chart.ts';
+import { itfText, toItf } from '../trace/itf.ts';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { parseArgs } from 'node:util';
@@ -94,7 +95,7 @@ function rerecord(fx: Fixture, replayed: RunResult<unknown, unknown>, mismatch: 
   return { fixture: candidate, how: 're-derived from the fixture\'s tape' };
 }
 
-const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html] [--protocol ./my-protocol.ts]
+const EXPLAIN_HELP = `usage: consensus-harness explain <fixture.json> [--quiet] [--last N] [--chart FILE.html] [--itf FILE.itf.json] [--protocol ./my-protocol.ts]
 
 Replay a fixture and print a readable timeline: every action (delivered, dropped,
 duplicated, injected, timers, partitions, crashes), what each node did in response
@@ -102,6 +103,7 @@ duplicated, injected, timers, partitions, crashes), what each node did in respon
   --quiet     only actions and decisions, not each node's reaction
   --last N    only the last N actions (the end of a long run is where it breaks)
   --chart F   also write a message sequence chart of the run to F (self-contained HTML)
+  --itf F     also write the run as an ITF trace (Informal Trace Format, Apalache/Quint JSON)
   --protocol M  the module of your own protocol, when the fixture is for it (built-ins need nothing)`;
 
 export async function explainCommand(args: readonly string[]): Promise<number> {
@@ -109,6 +111,7 @@ export async function explainCommand(args: readonly string[]): Promise<number> {
     quiet: { type: 'boolean', default: false },
     last: { type: 'string' },
     chart: { type: 'string' },
+    itf: { type: 'string' },
     protocol: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   }, allowPositionals: true, strict: true });
@@ -133,6 +136,10 @@ export async function explainCommand(args: readonly string[]): Promise<number> {
     const html = sequenceChart(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, `${positionals[0]}: ${fx.story}`);
     writeFileSync(values.chart, html);
     console.log(`chart written: ${values.chart}`);
+  }
+  if (values.itf !== undefined) {
+    writeFileSync(values.itf, itfText(toItf(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, { source: positionals[0]!, description: fx.story })));
+    console.log(`ITF trace written: ${values.itf}`);
   }
   const mismatch = expectationMismatch(fx, t.result);
   if (mismatch !== undefined) console.log(`NOTE: the fixture does not replay as expected: ${mismatch}`);
