@@ -1,0 +1,534 @@
+/**
+ * Exhaustive bounded search (issue 12, item 2): every action sequence of at most `depth`
+ * actions from the initial world, breadth first, each distinct world expanded once.
+ *
+ * Like TLC and stateright's BFS checker: a world is identified by a 64-bit fingerprint of a
+ * canonical encoding (fingerprint.ts) and kept in a typed-array set (visited.ts); the first
+ * violation found in breadth-first order is a shortest counterexample, returned as an explicit
+ * action list that runActions replays to the same violation.
+ *
+ * What the fingerprint covers, and why that is enough: the next actions, the next states and
+ * every verdict of the Checker depend only on the node states, the in-flight messages as a
+ * multiset of (sender instance, recipient, content), the pending timers as a set, crashed
+ * instances, the partition, the fault budgets used, the decisions, the GST flag and the
+ * Checker's own history (the first vote each correct node cast in each slot), so those are
+ * hashed. Message ids and the order messages were sent are history (they only name messages)
+ * and are left out. The messages lost before GST (resent at GST) and Byzantine gossip only
+ * matter at and after GST, so they are hashed only when the search may take the GST action.
+ * Checked: the safety invariants after every step (transition, world, vote, decision checks,
+ * exactly the Checker's); not termination or final invariants, which judge a finished run.
+ */
+import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
+import { ProtocolFault, UserError } from '../core/errors.ts';
+import type { Action } from '../sim/actions.ts';
+import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
+import { type Envelope, type World, isByzantine } from '../sim/world.ts';
+import { Checker, type Violation } from '../check/invariants.ts';
+import { guarded } from '../check/guard.ts';
+import { enabledActions } from './enumerate.ts';
+import { type Fp, avalanche, fingerprintOf, memberHash } from './fingerprint.ts';
+import { FingerprintSet } from './visited.ts';
+
+/**
+ * Node-id symmetry: `state(s, perm)` is node state s as it would be had every node i been
+ * named perm[i] (its own id, and every id it holds). Valid only if the protocol treats
+ * nodes alike (no id-dependent leader rotation, say): the caller vouches for it. Messages
+ * are taken to hold no node ids unless `message` renames them too. `permutations`
+ * (default: every permutation of the node ids that maps the Byzantine nodes among themselves)
+ * is the group to reduce by.
+ */
+export interface Symmetry<S, M> {
+  state(s: S, perm: readonly NodeId[]): S;
+  message?(m: M, perm: readonly NodeId[]): M;
+  permutations?: readonly (readonly NodeId[])[];
+}
+
+export interface ExhaustiveOptions<S, M> {
+  /** Check every action sequence of at most this many actions. */
+  readonly depth: number;
+  /** Stop (incomplete) once this many distinct states are known. Default 2,000,000. */
+  readonly maxStates?: number;
+  /** Reduce by node-id symmetry; a bare function renames states only. */
+  readonly symmetry?: ((s: S, perm: readonly NodeId[]) => S) | Symmetry<S, M>;
+  /** Also enumerate the GST action (after it, every delivery and timer order). Default false. */
+  readonly gst?: boolean;
+  /** Called after each depth is fully checked, e.g. for progress output. */
+  readonly onLevel?: (depth: number, report: ExhaustiveReport<M>) => void;
+}
+
+/** A counterexample in the shape of a fixture (trace/fixture.ts Fixture): pass it to writeFixture. */
+export interface ExhaustiveFixture<M> {
+  readonly format: 1;
+  readonly protocol: string;
+  readonly mutant: string | null;
+  readonly config: ClusterConfig;
+  readonly expect: { readonly outcome: 'violates'; readonly invariant: string };
+  readonly story: string;
+  readonly found: { readonly by: string };
+  readonly actions: readonly Action<M>[];
+}
+
+export interface ExhaustiveReport<M> {
+  readonly protocol: string;
+  readonly mutant: string | null;
+  readonly config: ClusterConfig;
+  /** The depth asked for. */
+  readonly depth: number;
+  /** Every action sequence of at most this many actions was checked. */
+  readonly depthChecked: number;
+  /** No state at depthChecked has an enabled action: the whole reachable space was explored. */
+  readonly exhausted: boolean;
+  /** Stopped at maxStates before reaching the depth asked for. */
+  readonly truncated: boolean;
+  /** Steps run and checked (edges of the state graph explored). */
+  readonly transitions: number;
+  /** Distinct states (fingerprints; orbits under symmetry), the initial world included. */
+  readonly distinct: number;
+  /** New distinct states found at each depth: levels[0] = 1, the initial world. */
+  readonly levels: readonly number[];
+  readonly seconds: number;
+  readonly distinctPerSecond: number;
+  readonly transitionsPerSecond: number;
+  readonly memory: { readonly heapUsedBytes: number; readonly rssBytes: number; readonly visitedBytes: number };
+  /** With symmetry: states the search stands for (sum of orbit sizes) and the reduction factor. */
+  readonly symmetry?: { readonly permutations: number; readonly unreduced: number; readonly factor: number };
+  readonly violation?: Violation;
+  /** A shortest action list from the initial world that breaks `violation` (replays with runActions). */
+  readonly counterexample?: readonly Action<M>[];
+  /** One line: "no violation up to depth D" or what broke at which depth. */
+  readonly verdict: string;
+}
+
+/** A frontier entry: a world to expand and the Checker history that goes with it. */
+interface Entry<S, M> {
+  readonly id: number;
+  readonly world: World<S, M>;
+  /** The Checker's votes map (slot -> first value) along this entry's path. */
+  readonly votes: Map<string, string>;
+  /** The first vote of each slot as (voter, message), for the fingerprint. */
+  readonly voteList: readonly { readonly voter: NodeId; readonly msg: M }[];
+  readonly digest: Digest;
+}
+
+/** The Checker's history is its votes map; a BFS needs one per frontier entry. */
+function checkerWith<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, votes: Map<string, string>): { checker: Checker<S, M>; votes: Map<string, string> } {
+  const checker = new Checker(p, cfg);
+  // The Checker exposes no way to start from a history; its private votes map is the whole of
+  // it (check/invariants.ts). Fail loudly if that changes, rather than check less.
+  const inner = (checker as unknown as { votes?: unknown }).votes;
+  if (!(inner instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
+  for (const [k, v] of votes) inner.set(k, v);
+  return { checker, votes: inner as Map<string, string> };
+}
+
+function allPermutations(n: number, byzantine: readonly NodeId[]): NodeId[][] {
+  const out: NodeId[][] = [];
+  const perm: NodeId[] = [];
+  const used = new Array<boolean>(n).fill(false);
+  const rec = (i: number): void => {
+    if (i === n) {
+      out.push(perm.slice());
+      return;
+    }
+    for (let j = 0; j < n; j++) {
+      if (used[j] || byzantine.includes(i) !== byzantine.includes(j)) continue;
+      used[j] = true;
+      perm.push(j);
+      rec(i + 1);
+      perm.pop();
+      used[j] = false;
+    }
+  };
+  rec(0);
+  return out;
+}
+
+const SEED_A = 0x3c6ef372;
+const SEED_B = 0x1f83d9ab;
+
+/**
+ * The parts of a world's fingerprint that a step mostly leaves alone, kept per frontier entry
+ * so a child re-hashes only the node states it replaced and the messages that came or went.
+ */
+interface Digest {
+  /** Per instance: hash of (state, decisions), two words each. */
+  readonly nodes: Int32Array;
+  /** In-flight multiset: count and the two lanes' sums of member hashes. */
+  readonly flight: readonly [number, number, number];
+  /** Vote history: count and sums. */
+  readonly votes: readonly [number, number, number];
+}
+
+/** Hashes worlds; one per search. */
+class WorldHasher<S, M> {
+  private readonly fp: Fp = { a: 0, b: 0 };
+  private readonly fp2: Fp = { a: 0, b: 0 };
+  private lastMsg: M | undefined = undefined;
+  private lastMsgFp: Fp = { a: 0, b: 0 };
+  private readonly words: number[] = [];
+
+  constructor(
+    private readonly gst: boolean,
+    private readonly sym: Symmetry<S, M> | undefined,
+  ) {}
+
+  private msgFp(m: M, perm: readonly NodeId[] | null): Fp {
+    if (perm !== null && this.sym?.message) return fingerprintOf(this.sym.message(m, perm), this.fp2);
+    // A broadcast puts one message object in several envelopes: hash it once.
+    if (m !== this.lastMsg) {
+      this.lastMsg = m;
+      this.lastMsgFp = fingerprintOf(m, { a: 0, b: 0 });
+    }
+    return this.lastMsgFp;
+  }
+
+  private nodeHash(s: S, decisions: unknown, out: Int32Array, at: number): void {
+    const h = fingerprintOf(s, this.fp);
+    const ha = h.a;
+    const hb = h.b;
+    const d = fingerprintOf(decisions, this.fp);
+    out[2 * at] = memberHash(SEED_A, ha, hb, d.a, d.b);
+    out[2 * at + 1] = memberHash(SEED_B, ha, hb, d.a, d.b);
+  }
+
+  private envelopeSums(list: readonly Envelope<M>[], perm: readonly NodeId[] | null): [number, number, number] {
+    let sa = 0;
+    let sb = 0;
+    for (const e of list) {
+      const m = this.msgFp(e.msg, perm);
+      const src = perm === null || e.src >= perm.length ? e.src : perm[e.src]!;
+      const to = perm === null || e.to >= perm.length ? e.to : perm[e.to]!;
+      sa = (sa + memberHash(SEED_A, src, to, m.a, m.b)) | 0;
+      sb = (sb + memberHash(SEED_B, src, to, m.a, m.b)) | 0;
+    }
+    return [list.length, sa, sb];
+  }
+
+  private voteSums(voteList: Entry<S, M>['voteList'], perm: readonly NodeId[] | null, from = 0, base: readonly [number, number, number] = [0, 0, 0]): [number, number, number] {
+    let va = base[1];
+    let vb = base[2];
+    for (let i = from; i < voteList.length; i++) {
+      const v = voteList[i]!;
+      const m = this.msgFp(v.msg, perm);
+      const voter = perm === null ? v.voter : perm[v.voter]!;
+      va = (va + memberHash(SEED_A, voter, m.a, m.b, 1)) | 0;
+      vb = (vb + memberHash(SEED_B, voter, m.a, m.b, 1)) | 0;
+    }
+    return [voteList.length, va, vb];
+  }
+
+  /** The digest of a world from scratch (the initial world, or a renamed one). */
+  full(w: World<S, M>, voteList: Entry<S, M>['voteList'], perm: readonly NodeId[] | null): Digest {
+    const k = w.states.length;
+    const nodes = new Int32Array(2 * k);
+    for (let i = 0; i < k; i++) {
+      const s = w.states[i]!;
+      const at = perm === null || i >= perm.length ? i : perm[i]!;
+      this.nodeHash(perm === null || this.sym === undefined ? s : this.sym.state(s, perm), w.decisions[i], nodes, at);
+    }
+    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(voteList, perm) };
+  }
+
+  /** The digest of a child world from its parent's: only what the step replaced is hashed. */
+  child(parent: World<S, M>, pd: Digest, w: World<S, M>, voteList: Entry<S, M>['voteList'], parentVotes: number): Digest {
+    const k = w.states.length;
+    let nodes = pd.nodes;
+    for (let i = 0; i < k; i++) {
+      if (w.states[i] === parent.states[i] && w.decisions[i] === parent.decisions[i]) continue;
+      if (nodes === pd.nodes) nodes = pd.nodes.slice();
+      this.nodeHash(w.states[i]!, w.decisions[i], nodes, i);
+    }
+    // In-flight lists are sorted by id and ids are never reused: a merge finds what left and what came.
+    let [count, sa, sb] = pd.flight;
+    const P = parent.inFlight;
+    const C = w.inFlight;
+    if (P !== C) {
+      let i = 0;
+      let j = 0;
+      while (i < P.length || j < C.length) {
+        const p = P[i];
+        const c = C[j];
+        if (p !== undefined && c !== undefined && p.id === c.id) {
+          i++;
+          j++;
+          continue;
+        }
+        if (c === undefined || (p !== undefined && p.id < c.id)) {
+          const m = this.msgFp(p!.msg, null);
+          sa = (sa - memberHash(SEED_A, p!.src, p!.to, m.a, m.b)) | 0;
+          sb = (sb - memberHash(SEED_B, p!.src, p!.to, m.a, m.b)) | 0;
+          count--;
+          i++;
+        } else {
+          const m = this.msgFp(c.msg, null);
+          sa = (sa + memberHash(SEED_A, c.src, c.to, m.a, m.b)) | 0;
+          sb = (sb + memberHash(SEED_B, c.src, c.to, m.a, m.b)) | 0;
+          count++;
+          j++;
+        }
+      }
+    }
+    const votes = voteList.length === parentVotes ? pd.votes : this.voteSums(voteList, null, parentVotes, pd.votes);
+    return { nodes, flight: [count, sa, sb], votes };
+  }
+
+  /** The world's 64-bit fingerprint from its digest, under `perm` (null: as it is). */
+  hash(w: World<S, M>, d: Digest, perm: readonly NodeId[] | null, out: Fp): Fp {
+    const words = this.words;
+    words.length = 0;
+    const k = w.states.length;
+    for (let j = 0; j < 2 * k; j++) words.push(d.nodes[j]!);
+    // Position j of the renamed world holds what instance inv[j] had.
+    const inv = new Array<number>(k);
+    for (let i = 0; i < k; i++) inv[perm === null || i >= perm.length ? i : perm[i]!] = i;
+    for (let j = 0; j < k; j++) words.push(w.crashed[inv[j]!] ? 1 : 0);
+    words.push(d.flight[0], d.flight[1], d.flight[2]);
+    let ta = 0;
+    let tb = 0;
+    for (const t of w.timers) {
+      const h = fingerprintOf(t.timer, this.fp);
+      const node = perm === null || t.node >= perm.length ? t.node : perm[t.node]!;
+      ta = (ta + memberHash(SEED_A, node, h.a, h.b, 0)) | 0;
+      tb = (tb + memberHash(SEED_B, node, h.a, h.b, 0)) | 0;
+    }
+    words.push(w.timers.length, ta, tb);
+    if (w.partition === null) words.push(-1);
+    else {
+      // Sides renamed in order of first appearance, so a swap of side labels is the same partition.
+      const names = new Map<number, number>();
+      for (let j = 0; j < k; j++) {
+        const g = w.partition[inv[j]!]!;
+        if (!names.has(g)) names.set(g, names.size);
+        words.push(names.get(g)!);
+      }
+    }
+    const u = w.used;
+    words.push(u.drops, u.duplicates, u.crashes, u.partitions, u.injections, w.gst ? 1 : 0);
+    words.push(d.votes[0], d.votes[1], d.votes[2]);
+    if (this.gst) {
+      words.push(...this.envelopeSums(w.lost, perm), ...this.envelopeSums(w.byzantineDelivered, perm));
+      const r = fingerprintOf(w.relayed, this.fp);
+      words.push(r.a, r.b);
+    }
+    let a = 0x6a09e667 ^ words.length;
+    let b = 0xbb67ae85;
+    for (const x of words) {
+      a = Math.imul(a ^ x, 0x01000193);
+      b = Math.imul((b << 5) | (b >>> 27), 0x9e3779b1) ^ x;
+    }
+    out.a = avalanche(a);
+    out.b = avalanche(b ^ a);
+    return out;
+  }
+}
+
+/**
+ * Enumerate every action sequence of at most `options.depth` actions breadth first, check
+ * every step, and stop at the first violation (a shortest counterexample).
+ */
+export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, options: ExhaustiveOptions<S, M>): ExhaustiveReport<M> {
+  const { depth } = options;
+  if (!Number.isInteger(depth) || depth < 0) throw new UserError(`exhaustive: depth must be a non-negative integer, got ${depth}`);
+  const maxStates = options.maxStates ?? 2_000_000;
+  if (!Number.isInteger(maxStates) || maxStates < 1) throw new UserError(`exhaustive: maxStates must be a positive integer, got ${maxStates}`);
+  const gst = options.gst ?? false;
+  const sym: Symmetry<S, M> | undefined = options.symmetry === undefined ? undefined
+    : typeof options.symmetry === 'function' ? { state: options.symmetry } : options.symmetry;
+  if (sym !== undefined && cfg.twins.length > 0) throw new UserError('exhaustive: symmetry reduction with twins is not supported (a twin instance has no id of its own)');
+  if (sym !== undefined && gst) throw new UserError('exhaustive: symmetry reduction with gst is not supported (relayed gossip keys hold node ids)');
+  const perms = sym === undefined ? [] : (sym.permutations ?? allPermutations(cfg.n, cfg.byzantine)).filter((p) => p.some((x, i) => x !== i));
+
+  const p = guarded(protocol);
+  const t0 = performance.now();
+  const hasher = new WorldHasher<S, M>(gst, sym);
+  const visited = new FingerprintSet();
+  const parents: number[] = [];
+  const via: (Action<M> | null)[] = [];
+  const levels: number[] = [];
+  const fp: Fp = { a: 0, b: 0 };
+  const fpPerm: Fp = { a: 0, b: 0 };
+  let transitions = 0;
+  let unreduced = 0;
+  let violation: Violation | undefined;
+  let counterexample: Action<M>[] | undefined;
+  let depthChecked = 0;
+  let truncated = false;
+  let exhausted = false;
+
+  const pathTo = (id: number): Action<M>[] => {
+    const out: Action<M>[] = [];
+    for (let at = id; parents[at]! >= 0; at = parents[at]!) out.push(via[at]!);
+    return out.reverse();
+  };
+
+  /** Canonical fingerprint into `fp` (minimum over the symmetry group); returns the orbit size. */
+  const canonical = (w: World<S, M>, digest: Digest, voteList: Entry<S, M>['voteList']): number => {
+    hasher.hash(w, digest, null, fp);
+    if (perms.length === 0) return 1;
+    const seen = new Set<string>([`${fp.a},${fp.b}`]);
+    for (const perm of perms) {
+      hasher.hash(w, hasher.full(w, voteList, perm), perm, fpPerm);
+      seen.add(`${fpPerm.a},${fpPerm.b}`);
+      if ((fpPerm.a >>> 0) < (fp.a >>> 0) || (fpPerm.a === fp.a && (fpPerm.b >>> 0) < (fp.b >>> 0))) {
+        fp.a = fpPerm.a;
+        fp.b = fpPerm.b;
+      }
+    }
+    return seen.size;
+  };
+
+  let init: { world: World<S, M>; record: StepRecord<S, M> };
+  try {
+    init = initWorld(p, cfg);
+  } catch (e) {
+    if (!(e instanceof ProtocolFault)) throw e;
+    throw new UserError(`${protocol.name}: init failed: ${e.message}`);
+  }
+  const first = checkerWith(p, cfg, new Map());
+  try {
+    violation = first.checker.afterStep(init.world, init.record, -1);
+  } catch (e) {
+    if (!(e instanceof ProtocolFault)) throw e;
+    violation = { invariant: 'exception', step: -1, detail: e.message };
+  }
+  const initVotes = newVotes(p, cfg, init.record, new Map(), []);
+  const initDigest = hasher.full(init.world, initVotes, null);
+  unreduced += canonical(init.world, initDigest, initVotes);
+  visited.add(fp.a, fp.b);
+  parents.push(-1);
+  via.push(null);
+  levels.push(1);
+  if (violation !== undefined) counterexample = [];
+
+  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: first.votes, voteList: initVotes, digest: initDigest }];
+  for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
+    const next: Entry<S, M>[] = [];
+    let found = 0;
+    outer: for (const entry of frontier) {
+      let actions: Action<M>[];
+      try {
+        actions = enabledActions(p, entry.world, gst);
+      } catch (e) {
+        if (!(e instanceof ProtocolFault)) throw e;
+        // As in execute: a throw while the adversary lists its choices counts after the last action.
+        violation = { invariant: 'exception', step: d - 1, detail: e.message };
+        counterexample = pathTo(entry.id);
+        break;
+      }
+      for (const action of actions) {
+        transitions++;
+        let child: { world: World<S, M>; record: StepRecord<S, M> };
+        const { checker, votes } = checkerWith(p, cfg, entry.votes);
+        try {
+          child = step(p, entry.world, action);
+          violation = checker.afterStep(child.world, child.record, d);
+        } catch (e) {
+          if (e instanceof ActionError) throw new Error(`exhaustive: listed action ${JSON.stringify(action)} is not enabled (${e.message}): a harness bug in src/search/enumerate.ts`);
+          if (!(e instanceof ProtocolFault)) throw e;
+          violation = { invariant: 'exception', step: d, detail: e.message };
+        }
+        if (violation !== undefined) {
+          counterexample = [...pathTo(entry.id), action];
+          break outer;
+        }
+        const voteList = votes.size === entry.votes.size ? entry.voteList : newVotes(p, cfg, child!.record, entry.votes, entry.voteList);
+        const digest = hasher.child(entry.world, entry.digest, child!.world, voteList, entry.voteList.length);
+        const orbit = canonical(child!.world, digest, voteList);
+        if (!visited.add(fp.a, fp.b)) continue;
+        unreduced += orbit;
+        found++;
+        const id = parents.length;
+        parents.push(entry.id);
+        via.push(action);
+        next.push({ id, world: child!.world, votes, voteList, digest });
+        if (visited.size >= maxStates) {
+          truncated = true;
+          break outer;
+        }
+      }
+    }
+    if (violation !== undefined || truncated) break;
+    levels.push(found);
+    depthChecked = d + 1;
+    frontier = next;
+    if (next.length === 0) {
+      exhausted = true;
+      break;
+    }
+    options.onLevel?.(depthChecked, report());
+  }
+
+  function report(): ExhaustiveReport<M> {
+    const seconds = (performance.now() - t0) / 1000;
+    const mem = process.memoryUsage();
+    const distinct = visited.size;
+    const verdict = violation !== undefined
+      ? `${violation.invariant} violated at depth ${counterexample!.length} (${violation.detail})`
+      : truncated
+        ? `stopped at ${distinct} distinct states (maxStates): no violation up to depth ${depthChecked}`
+        : exhausted
+          ? `no violation in the whole reachable space (${distinct} states, all within depth ${depthChecked})`
+          : `no violation up to depth ${depthChecked}`;
+    return {
+      protocol: protocol.name,
+      mutant: protocol.mutant ?? null,
+      config: cfg,
+      depth,
+      depthChecked,
+      exhausted,
+      truncated,
+      transitions,
+      distinct,
+      levels: levels.slice(),
+      seconds,
+      distinctPerSecond: distinct / Math.max(seconds, 1e-9),
+      transitionsPerSecond: transitions / Math.max(seconds, 1e-9),
+      memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, visitedBytes: visited.bytes },
+      ...(sym !== undefined ? { symmetry: { permutations: perms.length + 1, unreduced, factor: unreduced / distinct } } : {}),
+      ...(violation !== undefined ? { violation, counterexample: counterexample! } : {}),
+      verdict,
+    };
+  }
+  return report();
+}
+
+/**
+ * The votes a step added to the Checker's history, as (voter, message): the first vote of
+ * each correct node in each slot not voted before (what the Checker's map records).
+ */
+function newVotes<S, M>(
+  p: Protocol<S, M>,
+  cfg: ClusterConfig,
+  record: StepRecord<S, M>,
+  before: ReadonlyMap<string, string>,
+  list: Entry<S, M>['voteList'],
+): Entry<S, M>['voteList'] {
+  let out: { voter: NodeId; msg: M }[] | undefined;
+  let added: Set<string> | undefined;
+  for (const t of record.transitions) {
+    if (isByzantine(cfg, t.node)) continue;
+    for (const e of t.effects) {
+      if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+      const vote = p.voteSlot(t.node, e.msg);
+      if (vote === undefined || before.has(vote.slot) || added?.has(vote.slot)) continue;
+      (added ??= new Set()).add(vote.slot);
+      (out ??= list.slice()).push({ voter: t.node, msg: e.msg });
+    }
+  }
+  return out ?? list;
+}
+
+/** The counterexample of a report as a fixture (write it with trace/fixture.ts writeFixture). */
+export function exhaustiveFixture<M>(report: ExhaustiveReport<M>, story?: string): ExhaustiveFixture<M> {
+  if (report.violation === undefined || report.counterexample === undefined) throw new UserError('exhaustive: no counterexample to save (no violation found)');
+  return {
+    format: 1,
+    protocol: report.protocol,
+    mutant: report.mutant,
+    config: report.config,
+    expect: { outcome: 'violates', invariant: report.violation.invariant },
+    story: story ?? `${report.mutant ? `mutant ${report.mutant}: ` : ''}${report.violation.detail} (shortest: ${report.counterexample.length} actions, exhaustive search)`,
+    found: { by: `exhaustive --depth ${report.depth}` },
+    actions: report.counterexample,
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * A set of 64-bit fingerprints in one typed array (open addressing, linear probing): 8 bytes
+ * a slot, at most half full, so 10^7 fingerprints take 2^25 slots = 256 MiB at the worst
+ * point of growth and 128 MiB right after it (a JavaScript Set of 10^7 bigints or strings
+ * costs several times that: bench/exhaustive.ts measures both).
+ * The fingerprint (0, 0) marks an empty slot; a real (0, 0) is stored as (0, 1).
+ */
+export class FingerprintSet {
+  private table: Uint32Array;
+  private mask: number;
+  private count = 0;
+
+  constructor(initialSlots = 1 << 16) {
+    let slots = 1;
+    while (slots < initialSlots) slots *= 2;
+    this.table = new Uint32Array(slots * 2);
+    this.mask = slots - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this.table.byteLength;
+  }
+
+  /** Add a fingerprint; true if it was not there before. */
+  add(a: number, b: number): boolean {
+    a |= 0;
+    b |= 0;
+    if (a === 0 && b === 0) b = 1;
+    if ((this.count + 1) * 2 > this.mask + 1) this.grow();
+    return this.insert(this.table, this.mask, a, b);
+  }
+
+  has(a: number, b: number): boolean {
+    a |= 0;
+    b |= 0;
+    if (a === 0 && b === 0) b = 1;
+    const t = this.table;
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & this.mask;
+    for (;;) {
+      const x = t[2 * i]! | 0;
+      const y = t[2 * i + 1]! | 0;
+      if (x === 0 && y === 0) return false;
+      if (x === a && y === b) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  private insert(t: Uint32Array, mask: number, a: number, b: number): boolean {
+    let i = (a ^ Math.imul(b, 0x9e3779b1)) & mask;
+    for (;;) {
+      const x = t[2 * i]! | 0;
+      const y = t[2 * i + 1]! | 0;
+      if (x === 0 && y === 0) {
+        t[2 * i] = a;
+        t[2 * i + 1] = b;
+        if (t === this.table) this.count++;
+        return true;
+      }
+      if (x === a && y === b) return false;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.table;
+    const slots = (this.mask + 1) * 2;
+    const next = new Uint32Array(slots * 2);
+    const mask = slots - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const a = old[i]! | 0;
+      const b = old[i + 1]! | 0;
+      if (a !== 0 || b !== 0) this.insert(next, mask, a, b);
+    }
+    this.table = next;
+    this.mask = mask;
+  }
+}
