@@ -52,6 +52,8 @@ export interface ExhaustiveOptions<S, M> {
   readonly symmetry?: ((s: S, perm: readonly NodeId[]) => S) | Symmetry<S, M>;
   /** Also enumerate the GST action (after it, every delivery and timer order). Default false. */
   readonly gst?: boolean;
+  /** Recompute every child's digest from scratch and fail if the incremental one differs (slow: for tests). */
+  readonly verifyDigests?: boolean;
   /** Called after each depth is fully checked, e.g. for progress output. */
   readonly onLevel?: (depth: number, report: ExhaustiveReport<M>) => void;
 }
@@ -86,7 +88,10 @@ export interface ExhaustiveReport<M> {
   readonly distinct: number;
   /** New distinct states found at each depth: levels[0] = 1, the initial world. */
   readonly levels: readonly number[];
+  /** Wall-clock seconds, and CPU seconds of this process (user + system) over the search. */
   readonly seconds: number;
+  readonly cpuSeconds: number;
+  /** Per wall-clock second. */
   readonly distinctPerSecond: number;
   readonly transitionsPerSecond: number;
   readonly memory: { readonly heapUsedBytes: number; readonly rssBytes: number; readonly visitedBytes: number };
@@ -110,16 +115,46 @@ interface Entry<S, M> {
   readonly digest: Digest;
 }
 
-/** The Checker's history is its votes map; a BFS needs one per frontier entry. */
-function checkerWith<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, votes: Map<string, string>): { checker: Checker<S, M>; votes: Map<string, string> } {
-  const checker = new Checker(p, cfg);
-  // The Checker exposes no way to start from a history; its private votes map is the whole of
-  // it (check/invariants.ts). Fail loudly if that changes, rather than check less.
-  const inner = (checker as unknown as { votes?: unknown }).votes;
-  if (!(inner instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
-  for (const [k, v] of votes) inner.set(k, v);
-  return { checker, votes: inner as Map<string, string> };
+/**
+ * One Checker for the whole search, run on each frontier entry's history in turn. The
+ * Checker's only history is its private votes map (check/invariants.ts: slot -> first value);
+ * it exposes no way to start from a given history, so the map is swapped in here, and a step
+ * that adds votes leaves the parent's map as it was (the child gets a copy). Fails loudly if
+ * the Checker changes shape, rather than check less.
+ */
+class SharedChecker<S, M> {
+  private readonly checker: Checker<S, M>;
+  private readonly slot: { votes: Map<string, string> };
+
+  constructor(p: Protocol<S, M>, cfg: ClusterConfig) {
+    this.checker = new Checker(p, cfg);
+    this.slot = this.checker as unknown as { votes: Map<string, string> };
+    if (!(this.slot.votes instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
+  }
+
+  /** Check one step on top of `votes` (left unchanged); the history after it. */
+  afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): { violation: Violation | undefined; votes: Map<string, string> } {
+    const before = votes.size;
+    this.slot.votes = votes;
+    let violation: Violation | undefined;
+    try {
+      violation = this.checker.afterStep(w, record, index);
+    } finally {
+      this.slot.votes = EMPTY_VOTES;
+    }
+    if (votes.size === before) return { violation, votes };
+    // New slots are appended (Map keeps insertion order): move them to a copy.
+    const after = new Map(votes);
+    let i = 0;
+    const added: string[] = [];
+    for (const k of votes.keys()) if (i++ >= before) added.push(k);
+    for (const k of added) votes.delete(k);
+    return { violation, votes: after };
+  }
 }
+
+/** Parked in the shared Checker between steps; a step never runs on it. */
+const EMPTY_VOTES = new Map<string, string>();
 
 function allPermutations(n: number, byzantine: readonly NodeId[]): NodeId[][] {
   const out: NodeId[][] = [];
@@ -340,6 +375,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
 
   const p = guarded(protocol);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const hasher = new WorldHasher<S, M>(gst, sym);
   const visited = new FingerprintSet();
   const parents: number[] = [];
@@ -384,9 +420,10 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     if (!(e instanceof ProtocolFault)) throw e;
     throw new UserError(`${protocol.name}: init failed: ${e.message}`);
   }
-  const first = checkerWith(p, cfg, new Map());
+  const checker = new SharedChecker(p, cfg);
+  let initVotesMap = new Map<string, string>();
   try {
-    violation = first.checker.afterStep(init.world, init.record, -1);
+    ({ violation, votes: initVotesMap } = checker.afterStep(initVotesMap, init.world, init.record, -1));
   } catch (e) {
     if (!(e instanceof ProtocolFault)) throw e;
     violation = { invariant: 'exception', step: -1, detail: e.message };
@@ -400,7 +437,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   levels.push(1);
   if (violation !== undefined) counterexample = [];
 
-  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: first.votes, voteList: initVotes, digest: initDigest }];
+  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotesMap, voteList: initVotes, digest: initDigest }];
   for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
     const next: Entry<S, M>[] = [];
     let found = 0;
@@ -418,10 +455,10 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
       for (const action of actions) {
         transitions++;
         let child: { world: World<S, M>; record: StepRecord<S, M> };
-        const { checker, votes } = checkerWith(p, cfg, entry.votes);
+        let votes = entry.votes;
         try {
           child = step(p, entry.world, action);
-          violation = checker.afterStep(child.world, child.record, d);
+          ({ violation, votes } = checker.afterStep(entry.votes, child.world, child.record, d));
         } catch (e) {
           if (e instanceof ActionError) throw new Error(`exhaustive: listed action ${JSON.stringify(action)} is not enabled (${e.message}): a harness bug in src/search/enumerate.ts`);
           if (!(e instanceof ProtocolFault)) throw e;
@@ -433,6 +470,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         }
         const voteList = votes.size === entry.votes.size ? entry.voteList : newVotes(p, cfg, child!.record, entry.votes, entry.voteList);
         const digest = hasher.child(entry.world, entry.digest, child!.world, voteList, entry.voteList.length);
+        if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, voteList, action);
         const orbit = canonical(child!.world, digest, voteList);
         if (!visited.add(fp.a, fp.b)) continue;
         unreduced += orbit;
@@ -461,6 +499,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   function report(): ExhaustiveReport<M> {
     const seconds = (performance.now() - t0) / 1000;
     const mem = process.memoryUsage();
+    const cpu = process.cpuUsage(cpu0);
     const distinct = visited.size;
     const verdict = violation !== undefined
       ? `${violation.invariant} violated at depth ${counterexample!.length} (${violation.detail})`
@@ -481,6 +520,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
       distinct,
       levels: levels.slice(),
       seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       distinctPerSecond: distinct / Math.max(seconds, 1e-9),
       transitionsPerSecond: transitions / Math.max(seconds, 1e-9),
       memory: { heapUsedBytes: mem.heapUsed, rssBytes: mem.rss, visitedBytes: visited.bytes },
@@ -490,6 +530,12 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     };
   }
   return report();
+}
+
+function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest, voteList: Entry<S, M>['voteList'], action: Action<M>): void {
+  const f = hasher.full(w, voteList, null);
+  const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i]);
+  if (!same) throw new Error(`exhaustive: incremental digest differs from the full one after ${JSON.stringify(action)}`);
 }
 
 /**

@@ -1,0 +1,155 @@
+/**
+ * Exhaustive bounded mode figures (issue 12, items 2 and 3): distinct states per second on
+ * n=4 Tendermint, memory of the visited set, the depth at which each mutant is found, and the
+ * symmetry reduction factor.
+ *
+ *   npx tsx bench/exhaustive.ts                       everything, default sizes
+ *   npx tsx bench/exhaustive.ts --depth 7 --max-states 100000 --protocol tendermint
+ *   npx tsx bench/exhaustive.ts --memory 10000000     the visited-set probe at 10^7 fingerprints
+ *
+ * Also exports a small symmetric protocol (echo counting) that the exhaustive tests use: none of
+ * the built-in protocols has a valid node-id symmetry (Tendermint, IBFT and HotStuff rotate
+ * their proposer or leader by id; PoW and HotStuff put ids into hashed blocks).
+ */
+import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
+import type { NodeId, Protocol, Timer } from '../src/core/types.ts';
+import { clusterConfig } from '../src/core/config.ts';
+import { PROTOCOLS } from '../src/protocols/registry.ts';
+import { readFixture } from '../src/trace/fixture.ts';
+import { type ExhaustiveReport, exhaustive } from '../src/search/exhaustive.ts';
+import { FingerprintSet } from '../src/search/visited.ts';
+
+/** Echo counting: every node says hello; a node decides when its deadline fires. */
+export interface EchoState {
+  readonly self: NodeId;
+  readonly n: number;
+  /** Ids heard from (itself included), sorted. */
+  readonly heard: readonly NodeId[];
+  readonly decided: boolean;
+}
+export interface EchoMessage {
+  readonly type: 'hello';
+}
+
+const DEADLINE: Timer = { name: 'deadline', height: 0, round: 0 };
+
+/**
+ * `correct`: at the deadline a node decides "ok" once it heard from everyone (else waits).
+ * `count` (a bug): at the deadline it decides how many it heard, so nodes can disagree.
+ */
+export function echoProtocol(variant: 'correct' | 'count'): Protocol<EchoState, EchoMessage> {
+  return {
+    name: `echo-${variant}`,
+    mutant: variant === 'count' ? 'count' : undefined,
+    init(self, cfg) {
+      return { state: { self, n: cfg.n, heard: [self], decided: false }, effects: [{ kind: 'broadcast', msg: { type: 'hello' } }, { kind: 'setTimer', timer: DEADLINE }] };
+    },
+    onMessage(s, from) {
+      if (s.heard.includes(from)) return { state: s, effects: [] };
+      return { state: { ...s, heard: [...s.heard, from].sort((a, b) => a - b) }, effects: [] };
+    },
+    onTimer(s) {
+      if (s.decided) return { state: s, effects: [] };
+      if (variant === 'count') return { state: { ...s, decided: true }, effects: [{ kind: 'decide', height: 0, value: String(s.heard.length) }] };
+      if (s.heard.length < s.n) return { state: s, effects: [{ kind: 'setTimer', timer: DEADLINE }] };
+      return { state: { ...s, decided: true }, effects: [{ kind: 'decide', height: 0, value: 'ok' }] };
+    },
+    view: (s) => ({ height: 0, round: 0, step: s.decided ? 'decided' : 'waiting', lock: '-' }),
+    isValidValue: () => true,
+    voteSlot: () => undefined,
+    describe: () => 'hello',
+    messageKey: () => 'hello',
+    invariants: [],
+  };
+}
+
+/** The echo protocols treat nodes alike: renaming node i to perm[i] renames the state so. */
+export function echoSymmetry(s: EchoState, perm: readonly NodeId[]): EchoState {
+  return { self: perm[s.self]!, n: s.n, heard: s.heard.map((i) => perm[i]!).sort((a, b) => a - b), decided: s.decided };
+}
+
+const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+function line<M>(label: string, r: ExhaustiveReport<M>): string {
+  return `${label}: depth ${r.depthChecked}${r.truncated ? ' (maxStates)' : ''}, ${fmt(r.distinct)} distinct, ${fmt(r.transitions)} transitions in ${r.seconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU: ` +
+    `${fmt(r.distinctPerSecond)} distinct/s wall (${fmt(r.distinct / r.cpuSeconds)} per CPU-second), ${fmt(r.transitionsPerSecond)} transitions/s wall (${fmt(r.transitions / r.cpuSeconds)} per CPU-second); heap ${mib(r.memory.heapUsedBytes)}, rss ${mib(r.memory.rssBytes)}, visited set ${mib(r.memory.visitedBytes)}; ${r.verdict}`;
+}
+
+export function throughput(depth: number, maxStates: number): void {
+  const tm = PROTOCOLS['tendermint']!.create();
+  // Warm-up on a small depth so the measured run is steady state.
+  exhaustive(tm, clusterConfig(4), { depth: 4 });
+  console.log(line(`tendermint n=4, no faults, depth ${depth}`, exhaustive(tm, clusterConfig(4), { depth, maxStates })));
+  const faulty = clusterConfig(4, { faults: { drops: 1, duplicates: 1 } });
+  console.log(line(`tendermint n=4, 1 drop + 1 duplicate, depth ${depth - 1}`, exhaustive(tm, faulty, { depth: depth - 1, maxStates })));
+}
+
+/** Insert `count` pseudo-random fingerprints; report time and bytes (and a Set<bigint> for contrast). */
+export function memoryProbe(count: number): void {
+  const set = new FingerprintSet();
+  let x = 0x12345678;
+  const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) | 0) ^ (x >>> 15);
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) set.add(rnd(), rnd());
+  const s = (performance.now() - t0) / 1000;
+  console.log(`FingerprintSet: ${fmt(set.size)} fingerprints in ${s.toFixed(2)} s, table ${mib(set.bytes)}, rss ${mib(process.memoryUsage().rss)}`);
+  const probe = Math.min(count, 2_000_000);
+  const before = process.memoryUsage().heapUsed;
+  const big = new Set<bigint>();
+  for (let i = 0; i < probe; i++) big.add((BigInt(rnd() >>> 0) << 32n) | BigInt(rnd() >>> 0));
+  const per = (process.memoryUsage().heapUsed - before) / probe;
+  console.log(`Set<bigint>: ${fmt(probe)} fingerprints take ${per.toFixed(0)} bytes each on the heap: ${mib(per * 1e7)} for 10^7`);
+}
+
+export function mutants(protocols: readonly string[], depth: number, maxStates: number): void {
+  for (const name of protocols) {
+    const entry = PROTOCOLS[name]!;
+    for (const m of entry.mutants) {
+      const p = entry.create(m.name);
+      const plain = exhaustive(p, clusterConfig(4), { depth, maxStates });
+      let text = `${name} ${m.name}: n=4 no faults: ${plain.violation ? `found at depth ${plain.counterexample!.length} (${plain.violation.invariant})` : `none up to depth ${plain.depthChecked}`} [${fmt(plain.distinct)} states, ${plain.seconds.toFixed(1)} s]`;
+      const path = `fixtures/${name}/mutant-${m.name}.json`;
+      if (!plain.violation && existsSync(path)) {
+        const fx = readFixture(path);
+        const r = exhaustive(p, fx.config, { depth, maxStates });
+        text += `; fixture config (${fx.actions.length} actions shrunk): ${r.violation ? `found at depth ${r.counterexample!.length} (${r.violation.invariant})` : `none up to depth ${r.depthChecked}`} [${fmt(r.distinct)} states, ${r.seconds.toFixed(1)} s]`;
+      }
+      console.log(text);
+    }
+  }
+}
+
+export function symmetryFactor(depth: number): void {
+  for (const n of [3, 4, 5]) {
+    const cfg = clusterConfig(n, { f: 0 });
+    const p = echoProtocol('correct');
+    const plain = exhaustive(p, cfg, { depth });
+    const sym = exhaustive(p, cfg, { depth, symmetry: echoSymmetry });
+    console.log(`echo n=${n} depth ${depth}: ${fmt(plain.distinct)} states without symmetry (${plain.seconds.toFixed(2)} s), ${fmt(sym.distinct)} orbits with it (${sym.seconds.toFixed(2)} s), ` +
+      `unreduced count from the orbits ${fmt(sym.symmetry!.unreduced)}, factor ${sym.symmetry!.factor.toFixed(2)}`);
+  }
+  console.log('tendermint, ibft, hotstuff, pow: no valid node-id symmetry (id-based proposer/leader rotation, ids in hashed blocks): factor 1');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      depth: { type: 'string', default: '7' },
+      'max-states': { type: 'string', default: '1000000' },
+      'mutant-depth': { type: 'string', default: '10' },
+      'mutant-max-states': { type: 'string', default: '50000' },
+      protocol: { type: 'string' },
+      memory: { type: 'string', default: '10000000' },
+      only: { type: 'string' },
+    },
+  });
+  const only = values.only?.split(',');
+  const want = (part: string) => only === undefined || only.includes(part);
+  console.log('(timings on a loaded machine are inflated; one core)');
+  if (want('throughput')) throughput(Number(values.depth), Number(values['max-states']));
+  if (want('memory')) memoryProbe(Number(values.memory));
+  if (want('symmetry')) symmetryFactor(8);
+  if (want('mutants')) mutants(values.protocol ? [values.protocol] : Object.keys(PROTOCOLS), Number(values['mutant-depth']), Number(values['mutant-max-states']));
+}
