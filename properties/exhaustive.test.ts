@@ -1,0 +1,226 @@
+/**
+ * Exhaustive bounded mode (src/search/exhaustive.ts, issue 12 item 2): pinned state counts for
+ * tiny configs (as stateright's checker tests pin theirs), the same count from a naive
+ * enumeration that shares none of the fingerprinting code, shallow mutants found at their
+ * minimal depth with a counterexample that replays, and symmetry reduction that is exact.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ClusterConfig, Protocol } from '../src/core/types.ts';
+import { clusterConfig } from '../src/core/config.ts';
+import { canonicalJson } from '../src/core/define.ts';
+import { createProtocol } from '../src/protocols/registry.ts';
+import { runActions } from '../src/check/execute.ts';
+import { initWorld, step } from '../src/sim/step.ts';
+import type { World } from '../src/sim/world.ts';
+import { enabledKinds, pickOfKind } from '../src/adversary/decode.ts';
+import { type Fixture, expectationMismatch, readFixture, replayFixture, writeFixture } from '../src/trace/fixture.ts';
+import { exhaustive, exhaustiveFixture } from '../src/search/exhaustive.ts';
+import { FingerprintSet } from '../src/search/visited.ts';
+import { echoProtocol, echoSymmetry } from '../bench/exhaustive.ts';
+
+const tendermint = (mutant?: string) => createProtocol('tendermint', mutant ?? null);
+
+/**
+ * The distinct worlds reachable in at most `depth` actions, by plain depth-first enumeration of
+ * every action sequence (no deduplication while walking), each world keyed by a canonical JSON
+ * text: states, decisions, messages in flight as a sorted list of (from, to, content) without
+ * ids, timers as a sorted list, crashes, partition, budgets used, and the first vote of each
+ * slot cast so far (the Checker's history). Returns how many worlds first appear at each depth.
+ */
+function naiveLevels<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, depth: number): number[] {
+  const minDepth = new Map<string, number>();
+  const key = (w: World<S, M>, votes: ReadonlyMap<string, string>) => JSON.stringify([
+    w.states.map((s) => canonicalJson(s)),
+    canonicalJson(w.decisions),
+    w.inFlight.map((e) => `${e.src}>${e.to}:${canonicalJson(e.msg)}`).sort(),
+    w.timers.map((t) => `${t.node}:${canonicalJson(t.timer)}`).sort(),
+    w.crashed, w.partition, canonicalJson(w.used), w.gst,
+    [...votes].map(([k, v]) => `${k}=${v}`).sort(),
+  ]);
+  const allActions = (w: World<S, M>) => {
+    const out = [];
+    for (const kind of enabledKinds(p, w)) {
+      // Enough indices to cover every action of the kind; duplicates collapse in the key.
+      for (let i = 0; i < 64; i++) out.push(pickOfKind(p, w, kind, i));
+    }
+    return out;
+  };
+  const walk = (w: World<S, M>, votes: ReadonlyMap<string, string>, d: number) => {
+    const k = key(w, votes);
+    const known = minDepth.get(k);
+    if (known === undefined || d < known) minDepth.set(k, d);
+    if (d === depth) return;
+    const tried = new Set<string>();
+    for (const a of allActions(w)) {
+      const text = JSON.stringify(a);
+      if (tried.has(text)) continue;
+      tried.add(text);
+      const { world, record } = step(p, w, a);
+      let next = votes;
+      for (const t of record.transitions) {
+        for (const e of t.effects) {
+          if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+          const v = p.voteSlot(t.node, e.msg);
+          if (v !== undefined && !next.has(v.slot)) next = new Map(next).set(v.slot, v.value);
+        }
+      }
+      walk(world, next, d + 1);
+    }
+  };
+  const init = initWorld(p, cfg);
+  const votes = new Map<string, string>();
+  for (const t of init.record.transitions) {
+    for (const e of t.effects) {
+      if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+      const v = p.voteSlot(t.node, e.msg);
+      if (v !== undefined && !votes.has(v.slot)) votes.set(v.slot, v.value);
+    }
+  }
+  walk(init.world, votes, 0);
+  const levels = new Array<number>(depth + 1).fill(0);
+  for (const d of minDepth.values()) levels[d]!++;
+  while (levels.length > 1 && levels[levels.length - 1] === 0) levels.pop();
+  return levels;
+}
+
+describe('exhaustive bounded mode', () => {
+  it('pins the distinct-state counts of tiny Tendermint clusters', () => {
+    // Pinned from this implementation and cross-checked by naiveLevels below (n=2 and n=3):
+    // a change means the simulator, the reducer or the fingerprint changed what a state is.
+    const two = exhaustive(tendermint(), clusterConfig(2, { f: 0 }), { depth: 8 });
+    expect(two.levels).toEqual([1, 3, 8, 16, 20, 24, 34, 53, 97]);
+    expect(two.distinct).toBe(256);
+    expect(two.verdict).toBe('no violation up to depth 8');
+    const three = exhaustive(tendermint(), clusterConfig(3, { f: 0 }), { depth: 5 });
+    expect(three.levels).toEqual([1, 6, 29, 126, 518, 2009]);
+    expect(three.distinct).toBe(2689);
+    const four = exhaustive(tendermint(), clusterConfig(4), { depth: 4 });
+    expect(four.levels).toEqual([1, 9, 63, 363, 1872]);
+    expect(four.transitions).toBeGreaterThan(four.distinct);
+  });
+
+  it('finds the same distinct states per depth as a naive enumeration of every sequence', () => {
+    for (const [cfg, depth] of [
+      [clusterConfig(2, { f: 0 }), 8],
+      [clusterConfig(3, { f: 0 }), 4],
+      [clusterConfig(4, { faults: { drops: 1, duplicates: 1, crashes: 1, partitions: 1 } }), 2],
+    ] as const) {
+      const r = exhaustive(tendermint(), cfg, { depth });
+      expect(r.levels, `n=${cfg.n} depth ${depth}`).toEqual(naiveLevels(tendermint(), cfg, depth));
+    }
+  });
+
+  it('keeps its incremental digests equal to full ones under every kind of action', () => {
+    // verifyDigests recomputes each child's digest from scratch and throws on a difference.
+    const faulty = clusterConfig(4, { byzantine: [3], faults: { drops: 1, duplicates: 1, crashes: 1, partitions: 1, injections: 1 } });
+    const r = exhaustive(tendermint(), faulty, { depth: 3, gst: true, verifyDigests: true });
+    expect(r.depthChecked).toBe(3);
+    expect(r.distinct).toBeGreaterThan(1000);
+  });
+
+  // Minimal depths as this search found them (n=4, no faults; the fuzzer's shrunk fixtures
+  // are 5, 5 and 9 actions long): one fewer finds nothing.
+  for (const [mutant, depth, invariant] of [
+    ['prevote-any-step', 2, 'no-equivocation'],
+    ['quorum-too-small', 2, 'precommit-backed'],
+    ['lock-not-set', 4, 'precommit-locks'],
+  ] as const) {
+    it(`finds Tendermint ${mutant} at depth ${depth} and not at depth ${depth - 1}; the counterexample replays`, () => {
+      const cfg = clusterConfig(4);
+      const shallow = exhaustive(tendermint(mutant), cfg, { depth: depth - 1 });
+      expect(shallow.violation).toBeUndefined();
+      expect(shallow.verdict).toBe(`no violation up to depth ${depth - 1}`);
+      const r = exhaustive(tendermint(mutant), cfg, { depth: depth + 2 });
+      expect(r.violation?.invariant).toBe(invariant);
+      expect(r.counterexample).toHaveLength(depth);
+      const replay = runActions(tendermint(mutant), cfg, r.counterexample!);
+      expect(replay.skipped).toEqual([]);
+      expect(replay.violation?.invariant).toBe(invariant);
+      expect(replay.violation?.step).toBe(depth - 1);
+      expect(replay.violation?.detail).toBe(r.violation!.detail);
+    });
+  }
+
+  it('hands back the counterexample as a fixture that writes, reads and replays', () => {
+    const r = exhaustive(tendermint('lock-not-set'), clusterConfig(4), { depth: 6 });
+    const fx: Fixture = exhaustiveFixture(r);
+    const dir = mkdtempSync(join(tmpdir(), 'exhaustive-'));
+    try {
+      const path = join(dir, 'mutant-lock-not-set.json');
+      writeFixture(path, fx);
+      const back = readFixture(path);
+      expect(back.actions).toEqual(r.counterexample);
+      expect(expectationMismatch(back, replayFixture(back))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(() => exhaustiveFixture(exhaustive(tendermint(), clusterConfig(4), { depth: 1 }))).toThrow(/no counterexample/);
+  });
+
+  it('reduces by node symmetry exactly: the orbits account for every state of the unreduced search', () => {
+    for (const n of [3, 4]) {
+      const cfg = clusterConfig(n, { f: 0 });
+      const plain = exhaustive(echoProtocol('correct'), cfg, { depth: 8 });
+      const sym = exhaustive(echoProtocol('correct'), cfg, { depth: 8, symmetry: echoSymmetry });
+      expect(sym.symmetry!.unreduced, `n=${n}`).toBe(plain.distinct);
+      expect(sym.distinct).toBeLessThan(plain.distinct);
+      expect(sym.symmetry!.factor).toBeCloseTo(plain.distinct / sym.distinct, 9);
+    }
+    // Pinned: echo n=4, depth 8: 4,827 states, 251 orbits.
+    const sym4 = exhaustive(echoProtocol('correct'), clusterConfig(4, { f: 0 }), { depth: 8, symmetry: echoSymmetry });
+    expect([sym4.distinct, sym4.symmetry!.unreduced]).toEqual([251, 4827]);
+  });
+
+  it('finds a bug at the same depth with symmetry as without, on a path that replays', () => {
+    const cfg = clusterConfig(4, { f: 0 });
+    const plain = exhaustive(echoProtocol('count'), cfg, { depth: 6 });
+    const sym = exhaustive(echoProtocol('count'), cfg, { depth: 6, symmetry: echoSymmetry });
+    expect(plain.violation?.invariant).toBe('agreement');
+    expect(sym.violation?.invariant).toBe('agreement');
+    expect(sym.counterexample!.length).toBe(plain.counterexample!.length);
+    // Deliver one hello, then two deadlines: "2" against "1".
+    expect(plain.counterexample).toHaveLength(3);
+    expect(runActions(echoProtocol('count'), cfg, sym.counterexample!).violation?.invariant).toBe('agreement');
+  });
+
+  it('stops at maxStates and says so', () => {
+    const r = exhaustive(tendermint(), clusterConfig(4), { depth: 10, maxStates: 500 });
+    expect(r.truncated).toBe(true);
+    expect(r.distinct).toBe(500);
+    expect(r.depthChecked).toBeLessThan(10);
+    expect(r.verdict).toMatch(/^stopped at 500 distinct states/);
+  });
+
+  it('says when the whole reachable space is explored', () => {
+    const r = exhaustive(echoProtocol('correct'), clusterConfig(2, { f: 0 }), { depth: 50 });
+    expect(r.exhausted).toBe(true);
+    expect(r.depthChecked).toBeLessThan(50);
+  });
+});
+
+describe('FingerprintSet', () => {
+  it('holds 200,000 fingerprints through growth and tells repeats apart', () => {
+    const set = new FingerprintSet(16);
+    let x = 7;
+    const rnd = () => (x = (Math.imul(x, 1103515245) + 12345) | 0) ^ (x >>> 13);
+    const pairs: [number, number][] = [];
+    for (let i = 0; i < 200_000; i++) pairs.push([rnd(), rnd()]);
+    const distinct = new Set(pairs.map(([a, b]) => `${a},${b}`)).size;
+    let added = 0;
+    for (const [a, b] of pairs) if (set.add(a, b)) added++;
+    expect(added).toBe(distinct);
+    expect(set.size).toBe(distinct);
+    for (const [a, b] of pairs.slice(0, 1000)) expect(set.add(a, b)).toBe(false);
+    const [a5, b5] = pairs[5]!;
+    expect(set.has(a5, b5)).toBe(true);
+    expect(set.has(a5, b5 ^ 1)).toBe(pairs.some(([a, b]) => a === a5 && b === (b5 ^ 1)));
+    // (0, 0) is the empty marker internally; it is still a fingerprint like any other.
+    expect(set.add(0, 0)).toBe(true);
+    expect(set.add(0, 0)).toBe(false);
+    // At most half full: 8 bytes a slot.
+    expect(set.bytes).toBeLessThanOrEqual(set.size * 8 * 4);
+  });
+});
