@@ -104,14 +104,26 @@ export interface ExhaustiveReport<M> {
   readonly verdict: string;
 }
 
+/** One vote in a Checker history: slot and first value (the Checker's map entry), and who cast what. */
+interface VoteNode<M> {
+  readonly voter: NodeId;
+  readonly msg: M;
+  readonly slot: string;
+  readonly value: string;
+  readonly prev: VoteNode<M> | null;
+}
+type VoteChain<M> = VoteNode<M> | null;
+
 /** A frontier entry: a world to expand and the Checker history that goes with it. */
 interface Entry<S, M> {
   readonly id: number;
   readonly world: World<S, M>;
-  /** The Checker's votes map (slot -> first value) along this entry's path. */
-  readonly votes: Map<string, string>;
-  /** The first vote of each slot as (voter, message), for the fingerprint. */
-  readonly voteList: readonly { readonly voter: NodeId; readonly msg: M }[];
+  /**
+   * The Checker's history along this entry's path: the first vote of each slot, newest first,
+   * sharing its tail with the parent's (a map per entry would cost the garbage collector
+   * more than rebuilding one per expanded entry).
+   */
+  readonly votes: VoteChain<M>;
   readonly digest: Digest;
 }
 
@@ -132,24 +144,26 @@ class SharedChecker<S, M> {
     if (!(this.slot.votes instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
   }
 
-  /** Check one step on top of `votes` (left unchanged); the history after it. */
-  afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): { violation: Violation | undefined; votes: Map<string, string> } {
+  /** Check one step on top of `votes` (left as it was); how many slots the step added. */
+  afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): { violation: Violation | undefined; added: number } {
     const before = votes.size;
     this.slot.votes = votes;
     let violation: Violation | undefined;
+    let added = 0;
     try {
       violation = this.checker.afterStep(w, record, index);
     } finally {
       this.slot.votes = EMPTY_VOTES;
+      added = votes.size - before;
+      if (added > 0) {
+        // New slots are appended (a Map keeps insertion order): take them out again.
+        let i = 0;
+        const fresh: string[] = [];
+        for (const k of votes.keys()) if (i++ >= before) fresh.push(k);
+        for (const k of fresh) votes.delete(k);
+      }
     }
-    if (votes.size === before) return { violation, votes };
-    // New slots are appended (Map keeps insertion order): move them to a copy.
-    const after = new Map(votes);
-    let i = 0;
-    const added: string[] = [];
-    for (const k of votes.keys()) if (i++ >= before) added.push(k);
-    for (const k of added) votes.delete(k);
-    return { violation, votes: after };
+    return { violation, added };
   }
 }
 
@@ -180,14 +194,20 @@ function allPermutations(n: number, byzantine: readonly NodeId[]): NodeId[][] {
 
 const SEED_A = 0x3c6ef372;
 const SEED_B = 0x1f83d9ab;
+/** 30 bits: a small integer in V8 (unboxed) even with pointer compression. */
+const SMALL = 0x3fffffff;
 
 /**
  * The parts of a world's fingerprint that a step mostly leaves alone, kept per frontier entry
  * so a child re-hashes only the node states it replaced and the messages that came or went.
  */
 interface Digest {
-  /** Per instance: hash of (state, decisions), two words each. */
-  readonly nodes: Int32Array;
+  /**
+   * Per instance: hash of (state, decisions), two 30-bit words each (small integers: V8 keeps
+   * them unboxed in a plain array, which costs the garbage collector far less than a typed
+   * array's separate buffer per frontier entry).
+   */
+  readonly nodes: number[];
   /** In-flight multiset: count and the two lanes' sums of member hashes. */
   readonly flight: readonly [number, number, number];
   /** Vote history: count and sums. */
@@ -217,13 +237,13 @@ class WorldHasher<S, M> {
     return this.lastMsgFp;
   }
 
-  private nodeHash(s: S, decisions: unknown, out: Int32Array, at: number): void {
+  private nodeHash(s: S, decisions: unknown, out: number[], at: number): void {
     const h = fingerprintOf(s, this.fp);
     const ha = h.a;
     const hb = h.b;
     const d = fingerprintOf(decisions, this.fp);
-    out[2 * at] = memberHash(SEED_A, ha, hb, d.a, d.b);
-    out[2 * at + 1] = memberHash(SEED_B, ha, hb, d.a, d.b);
+    out[2 * at] = memberHash(SEED_A, ha, hb, d.a, d.b) & SMALL;
+    out[2 * at + 1] = memberHash(SEED_B, ha, hb, d.a, d.b) & SMALL;
   }
 
   private envelopeSums(list: readonly Envelope<M>[], perm: readonly NodeId[] | null): [number, number, number] {
@@ -239,33 +259,33 @@ class WorldHasher<S, M> {
     return [list.length, sa, sb];
   }
 
-  private voteSums(voteList: Entry<S, M>['voteList'], perm: readonly NodeId[] | null, from = 0, base: readonly [number, number, number] = [0, 0, 0]): [number, number, number] {
-    let va = base[1];
-    let vb = base[2];
-    for (let i = from; i < voteList.length; i++) {
-      const v = voteList[i]!;
+  /** Count and sums of the votes from `head` back to (not including) `stop`, added to `base`. */
+  private voteSums(head: VoteChain<M>, perm: readonly NodeId[] | null, stop: VoteChain<M> = null, base: readonly [number, number, number] = [0, 0, 0]): [number, number, number] {
+    let [count, va, vb] = base;
+    for (let v = head; v !== stop && v !== null; v = v.prev) {
       const m = this.msgFp(v.msg, perm);
       const voter = perm === null ? v.voter : perm[v.voter]!;
       va = (va + memberHash(SEED_A, voter, m.a, m.b, 1)) | 0;
       vb = (vb + memberHash(SEED_B, voter, m.a, m.b, 1)) | 0;
+      count++;
     }
-    return [voteList.length, va, vb];
+    return [count, va, vb];
   }
 
   /** The digest of a world from scratch (the initial world, or a renamed one). */
-  full(w: World<S, M>, voteList: Entry<S, M>['voteList'], perm: readonly NodeId[] | null): Digest {
+  full(w: World<S, M>, votes: VoteChain<M>, perm: readonly NodeId[] | null): Digest {
     const k = w.states.length;
-    const nodes = new Int32Array(2 * k);
+    const nodes = new Array<number>(2 * k).fill(0);
     for (let i = 0; i < k; i++) {
       const s = w.states[i]!;
       const at = perm === null || i >= perm.length ? i : perm[i]!;
       this.nodeHash(perm === null || this.sym === undefined ? s : this.sym.state(s, perm), w.decisions[i], nodes, at);
     }
-    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(voteList, perm) };
+    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(votes, perm) };
   }
 
   /** The digest of a child world from its parent's: only what the step replaced is hashed. */
-  child(parent: World<S, M>, pd: Digest, w: World<S, M>, voteList: Entry<S, M>['voteList'], parentVotes: number): Digest {
+  child(parent: World<S, M>, pd: Digest, w: World<S, M>, votes: VoteChain<M>, parentVotes: VoteChain<M>): Digest {
     const k = w.states.length;
     let nodes = pd.nodes;
     for (let i = 0; i < k; i++) {
@@ -303,8 +323,7 @@ class WorldHasher<S, M> {
         }
       }
     }
-    const votes = voteList.length === parentVotes ? pd.votes : this.voteSums(voteList, null, parentVotes, pd.votes);
-    return { nodes, flight: [count, sa, sb], votes };
+    return { nodes, flight: [count, sa, sb], votes: votes === parentVotes ? pd.votes : this.voteSums(votes, null, parentVotes, pd.votes) };
   }
 
   /** The world's 64-bit fingerprint from its digest, under `perm` (null: as it is). */
@@ -398,12 +417,12 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   };
 
   /** Canonical fingerprint into `fp` (minimum over the symmetry group); returns the orbit size. */
-  const canonical = (w: World<S, M>, digest: Digest, voteList: Entry<S, M>['voteList']): number => {
+  const canonical = (w: World<S, M>, digest: Digest, votes: VoteChain<M>): number => {
     hasher.hash(w, digest, null, fp);
     if (perms.length === 0) return 1;
     const seen = new Set<string>([`${fp.a},${fp.b}`]);
     for (const perm of perms) {
-      hasher.hash(w, hasher.full(w, voteList, perm), perm, fpPerm);
+      hasher.hash(w, hasher.full(w, votes, perm), perm, fpPerm);
       seen.add(`${fpPerm.a},${fpPerm.b}`);
       if ((fpPerm.a >>> 0) < (fp.a >>> 0) || (fpPerm.a === fp.a && (fpPerm.b >>> 0) < (fp.b >>> 0))) {
         fp.a = fpPerm.a;
@@ -421,14 +440,13 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     throw new UserError(`${protocol.name}: init failed: ${e.message}`);
   }
   const checker = new SharedChecker(p, cfg);
-  let initVotesMap = new Map<string, string>();
   try {
-    ({ violation, votes: initVotesMap } = checker.afterStep(initVotesMap, init.world, init.record, -1));
+    ({ violation } = checker.afterStep(new Map(), init.world, init.record, -1));
   } catch (e) {
     if (!(e instanceof ProtocolFault)) throw e;
     violation = { invariant: 'exception', step: -1, detail: e.message };
   }
-  const initVotes = newVotes(p, cfg, init.record, new Map(), []);
+  const initVotes = newVotes(p, cfg, init.record, new Map(), null);
   const initDigest = hasher.full(init.world, initVotes, null);
   unreduced += canonical(init.world, initDigest, initVotes);
   visited.add(fp.a, fp.b);
@@ -437,7 +455,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   levels.push(1);
   if (violation !== undefined) counterexample = [];
 
-  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotesMap, voteList: initVotes, digest: initDigest }];
+  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest }];
   for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
     const next: Entry<S, M>[] = [];
     let found = 0;
@@ -452,13 +470,16 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         counterexample = pathTo(entry.id);
         break;
       }
+      // The Checker's map for this entry, rebuilt once from its chain.
+      const history = new Map<string, string>();
+      for (let v = entry.votes; v !== null; v = v.prev) history.set(v.slot, v.value);
       for (const action of actions) {
         transitions++;
         let child: { world: World<S, M>; record: StepRecord<S, M> };
-        let votes = entry.votes;
+        let added = 0;
         try {
           child = step(p, entry.world, action);
-          ({ violation, votes } = checker.afterStep(entry.votes, child.world, child.record, d));
+          ({ violation, added } = checker.afterStep(history, child.world, child.record, d));
         } catch (e) {
           if (e instanceof ActionError) throw new Error(`exhaustive: listed action ${JSON.stringify(action)} is not enabled (${e.message}): a harness bug in src/search/enumerate.ts`);
           if (!(e instanceof ProtocolFault)) throw e;
@@ -468,17 +489,20 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
           counterexample = [...pathTo(entry.id), action];
           break outer;
         }
-        const voteList = votes.size === entry.votes.size ? entry.voteList : newVotes(p, cfg, child!.record, entry.votes, entry.voteList);
-        const digest = hasher.child(entry.world, entry.digest, child!.world, voteList, entry.voteList.length);
-        if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, voteList, action);
-        const orbit = canonical(child!.world, digest, voteList);
+        const votes = added === 0 ? entry.votes : newVotes(p, cfg, child!.record, history, entry.votes);
+        if (added > 0 && chainLength(votes, entry.votes) !== added) {
+          throw new Error(`exhaustive: the Checker recorded ${added} new vote slot(s) but the step's effects show ${chainLength(votes, entry.votes)}: src/search/exhaustive.ts must follow check/invariants.ts`);
+        }
+        const digest = hasher.child(entry.world, entry.digest, child!.world, votes, entry.votes);
+        if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, votes, action);
+        const orbit = canonical(child!.world, digest, votes);
         if (!visited.add(fp.a, fp.b)) continue;
         unreduced += orbit;
         found++;
         const id = parents.length;
         parents.push(entry.id);
         via.push(action);
-        next.push({ id, world: child!.world, votes, voteList, digest });
+        next.push({ id, world: child!.world, votes, digest });
         if (visited.size >= maxStates) {
           truncated = true;
           break outer;
@@ -532,24 +556,23 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   return report();
 }
 
-function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest, voteList: Entry<S, M>['voteList'], action: Action<M>): void {
-  const f = hasher.full(w, voteList, null);
+function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest, votes: VoteChain<M>, action: Action<M>): void {
+  const f = hasher.full(w, votes, null);
   const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i]);
   if (!same) throw new Error(`exhaustive: incremental digest differs from the full one after ${JSON.stringify(action)}`);
 }
 
+function chainLength<M>(head: VoteChain<M>, stop: VoteChain<M>): number {
+  let c = 0;
+  for (let v = head; v !== stop && v !== null; v = v.prev) c++;
+  return c;
+}
+
 /**
- * The votes a step added to the Checker's history, as (voter, message): the first vote of
- * each correct node in each slot not voted before (what the Checker's map records).
+ * The votes a step added to the Checker's history: the first vote of each correct node in
+ * each slot not voted before, as the Checker's map records it, with who cast what message.
  */
-function newVotes<S, M>(
-  p: Protocol<S, M>,
-  cfg: ClusterConfig,
-  record: StepRecord<S, M>,
-  before: ReadonlyMap<string, string>,
-  list: Entry<S, M>['voteList'],
-): Entry<S, M>['voteList'] {
-  let out: { voter: NodeId; msg: M }[] | undefined;
+function newVotes<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, record: StepRecord<S, M>, before: ReadonlyMap<string, string>, head: VoteChain<M>): VoteChain<M> {
   let added: Set<string> | undefined;
   for (const t of record.transitions) {
     if (isByzantine(cfg, t.node)) continue;
@@ -558,10 +581,10 @@ function newVotes<S, M>(
       const vote = p.voteSlot(t.node, e.msg);
       if (vote === undefined || before.has(vote.slot) || added?.has(vote.slot)) continue;
       (added ??= new Set()).add(vote.slot);
-      (out ??= list.slice()).push({ voter: t.node, msg: e.msg });
+      head = { voter: t.node, msg: e.msg, slot: vote.slot, value: vote.value, prev: head };
     }
   }
-  return out ?? list;
+  return head;
 }
 
 /** The counterexample of a report as a fixture (write it with trace/fixture.ts writeFixture). */
