@@ -26,7 +26,7 @@ import { type Envelope, type World, isByzantine } from '../sim/world.ts';
 import { Checker, type Violation } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
 import { enabledActions } from './enumerate.ts';
-import { type Fp, avalanche, fingerprintOf, memberHash } from './fingerprint.ts';
+import { type Fp, avalanche, fieldHash, fingerprintOf, isPlainRecord, memberHash } from './fingerprint.ts';
 import { FingerprintSet } from './visited.ts';
 
 /**
@@ -196,6 +196,7 @@ const SEED_A = 0x3c6ef372;
 const SEED_B = 0x1f83d9ab;
 /** 30 bits: a small integer in V8 (unboxed) even with pointer compression. */
 const SMALL = 0x3fffffff;
+const NODE_WORDS = 5;
 
 /**
  * The parts of a world's fingerprint that a step mostly leaves alone, kept per frontier entry
@@ -203,9 +204,9 @@ const SMALL = 0x3fffffff;
  */
 interface Digest {
   /**
-   * Per instance: hash of (state, decisions), two 30-bit words each (small integers: V8 keeps
-   * them unboxed in a plain array, which costs the garbage collector far less than a typed
-   * array's separate buffer per frontier entry).
+   * Per instance, NODE_WORDS 30-bit words (small integers, unboxed in a plain array): the hash
+   * of (state, decisions) in two words, then the state's field count and field-hash sums, so a
+   * child re-hashes only the fields of a node state that a step replaced.
    */
   readonly nodes: number[];
   /** In-flight multiset: count and the two lanes' sums of member hashes. */
@@ -237,13 +238,80 @@ class WorldHasher<S, M> {
     return this.lastMsgFp;
   }
 
+  /** Fill node `at`'s words: (count, sums) of the state's fields (a plain object), then the hash. */
   private nodeHash(s: S, decisions: unknown, out: number[], at: number): void {
-    const h = fingerprintOf(s, this.fp);
-    const ha = h.a;
-    const hb = h.b;
+    const o = NODE_WORDS * at;
+    if (isPlainRecord(s)) {
+      let count = 0;
+      let sa = 0;
+      let sb = 0;
+      for (const k in s) {
+        const v = s[k];
+        if (v === undefined) continue;
+        const h = fieldHash(k, v, this.fp);
+        sa = (sa + h.a) & SMALL;
+        sb = (sb + h.b) & SMALL;
+        count++;
+      }
+      out[o + 2] = count;
+      out[o + 3] = sa;
+      out[o + 4] = sb;
+    } else {
+      const h = fingerprintOf(s, this.fp);
+      out[o + 2] = -1;
+      out[o + 3] = h.a & SMALL;
+      out[o + 4] = (h.a >>> 30) ^ (h.b & SMALL);
+    }
+    this.finishNode(decisions, out, o);
+  }
+
+  private finishNode(decisions: unknown, out: number[], o: number): void {
     const d = fingerprintOf(decisions, this.fp);
-    out[2 * at] = memberHash(SEED_A, ha, hb, d.a, d.b) & SMALL;
-    out[2 * at + 1] = memberHash(SEED_B, ha, hb, d.a, d.b) & SMALL;
+    const x = out[o + 2]! ^ (out[o + 3]! << 2);
+    out[o] = memberHash(SEED_A, x, out[o + 4]!, d.a, d.b) & SMALL;
+    out[o + 1] = memberHash(SEED_B, x, out[o + 4]!, d.a, d.b) & SMALL;
+  }
+
+  /** A node whose state object changed: update the field sums by the fields that differ. */
+  private nodeUpdate(before: S, s: S, decisions: unknown, out: number[], at: number): void {
+    const o = NODE_WORDS * at;
+    if (!isPlainRecord(before) || !isPlainRecord(s) || out[o + 2]! < 0) {
+      this.nodeHash(s, decisions, out, at);
+      return;
+    }
+    let count = out[o + 2]!;
+    let sa = out[o + 3]!;
+    let sb = out[o + 4]!;
+    for (const k in s) {
+      const v = s[k];
+      const old = before[k];
+      if (v === old) continue;
+      if (old !== undefined) {
+        const h = fieldHash(k, old, this.fp);
+        sa = (sa - h.a) & SMALL;
+        sb = (sb - h.b) & SMALL;
+        count--;
+      }
+      if (v !== undefined) {
+        const h = fieldHash(k, v, this.fp);
+        sa = (sa + h.a) & SMALL;
+        sb = (sb + h.b) & SMALL;
+        count++;
+      }
+    }
+    for (const k in before) {
+      if (k in s) continue;
+      const old = before[k];
+      if (old === undefined) continue;
+      const h = fieldHash(k, old, this.fp);
+      sa = (sa - h.a) & SMALL;
+      sb = (sb - h.b) & SMALL;
+      count--;
+    }
+    out[o + 2] = count;
+    out[o + 3] = sa;
+    out[o + 4] = sb;
+    this.finishNode(decisions, out, o);
   }
 
   private envelopeSums(list: readonly Envelope<M>[], perm: readonly NodeId[] | null): [number, number, number] {
@@ -275,7 +343,7 @@ class WorldHasher<S, M> {
   /** The digest of a world from scratch (the initial world, or a renamed one). */
   full(w: World<S, M>, votes: VoteChain<M>, perm: readonly NodeId[] | null): Digest {
     const k = w.states.length;
-    const nodes = new Array<number>(2 * k).fill(0);
+    const nodes = new Array<number>(NODE_WORDS * k).fill(0);
     for (let i = 0; i < k; i++) {
       const s = w.states[i]!;
       const at = perm === null || i >= perm.length ? i : perm[i]!;
@@ -291,7 +359,8 @@ class WorldHasher<S, M> {
     for (let i = 0; i < k; i++) {
       if (w.states[i] === parent.states[i] && w.decisions[i] === parent.decisions[i]) continue;
       if (nodes === pd.nodes) nodes = pd.nodes.slice();
-      this.nodeHash(w.states[i]!, w.decisions[i], nodes, i);
+      if (w.states[i] === parent.states[i]) this.finishNode(w.decisions[i], nodes, NODE_WORDS * i);
+      else this.nodeUpdate(parent.states[i]!, w.states[i]!, w.decisions[i], nodes, i);
     }
     // In-flight lists are sorted by id and ids are never reused: a merge finds what left and what came.
     let [count, sa, sb] = pd.flight;
@@ -331,7 +400,7 @@ class WorldHasher<S, M> {
     const words = this.words;
     words.length = 0;
     const k = w.states.length;
-    for (let j = 0; j < 2 * k; j++) words.push(d.nodes[j]!);
+    for (let j = 0; j < k; j++) words.push(d.nodes[NODE_WORDS * j]!, d.nodes[NODE_WORDS * j + 1]!);
     // Position j of the renamed world holds what instance inv[j] had.
     const inv = new Array<number>(k);
     for (let i = 0; i < k; i++) inv[perm === null || i >= perm.length ? i : perm[i]!] = i;

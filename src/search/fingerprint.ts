@@ -240,3 +240,23 @@ export function memberHash(seed: number, x: number, y: number, z: number, w: num
   feed(w);
   return avalanche(laneA ^ laneB);
 }
+
+/**
+ * The hash of one (key, value) field of an object on its own, as two 30-bit words: a plain
+ * object's hash can then be kept as the count and sums (mod 2^30) of its fields' hashes and
+ * updated by the fields a step replaced (exhaustive.ts does so for node states).
+ */
+export function fieldHash(key: string, value: unknown, out: Fp): Fp {
+  laneA = SEED_A;
+  laneB = SEED_B;
+  feedString(key);
+  feedValue(value);
+  out.a = avalanche(laneA) & 0x3fffffff;
+  out.b = avalanche(laneB) & 0x3fffffff;
+  return out;
+}
+
+/** A plain object (not an array, Map or Set, not null): its fields can be hashed one by one. */
+export function isPlainRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Map) && !(x instanceof Set);
+}
