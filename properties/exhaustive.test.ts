@@ -186,6 +186,25 @@ describe('exhaustive bounded mode', () => {
     expect(runActions(echoProtocol('count'), cfg, sym.counterexample!).violation?.invariant).toBe('agreement');
   });
 
+  it('reports a throw in the adversary\'s listing at the depth of the world that causes it, the last depth included', () => {
+    const base = echoProtocol('correct');
+    const fragile = {
+      ...base,
+      name: 'echo-fragile',
+      byzantineMessages: (ctx: { states: readonly { heard: readonly number[] }[] }) => {
+        if (ctx.states.some((s) => s.heard.length >= 2)) throw new Error('vocabulary broke');
+        return [{ type: 'hello' as const }];
+      },
+    } as typeof base;
+    const cfg = clusterConfig(4, { byzantine: [3], faults: { injections: 1 } });
+    const r = exhaustive(fragile, cfg, { depth: 1 });
+    expect(r.violation?.invariant).toBe('exception');
+    expect(r.violation?.step).toBe(0);
+    expect(r.counterexample).toHaveLength(1);
+    const replay = runActions(fragile, cfg, r.counterexample!);
+    expect([replay.violation?.invariant, replay.violation?.step]).toEqual(['exception', 0]);
+  });
+
   it('stops at maxStates and says so', () => {
     const r = exhaustive(tendermint(), clusterConfig(4), { depth: 10, maxStates: 500 });
     expect(r.truncated).toBe(true);

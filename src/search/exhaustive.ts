@@ -522,6 +522,10 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   parents.push(-1);
   via.push(null);
   levels.push(1);
+  if (violation === undefined) {
+    const listingFault = probeListing(p, init.world, gst);
+    if (listingFault !== undefined) violation = { invariant: 'exception', step: -1, detail: listingFault };
+  }
   if (violation !== undefined) counterexample = [];
 
   let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest }];
@@ -566,6 +570,14 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, votes, action);
         const orbit = canonical(child!.world, digest, votes);
         if (!visited.add(fp.a, fp.b)) continue;
+        // The adversary's listing calls protocol code (Byzantine vocabulary, events): a throw
+        // there is found with the world that causes it, at its depth, the last level included.
+        const listingFault = probeListing(p, child!.world, gst);
+        if (listingFault !== undefined) {
+          violation = { invariant: 'exception', step: d, detail: listingFault };
+          counterexample = [...pathTo(entry.id), action];
+          break outer;
+        }
         unreduced += orbit;
         found++;
         const id = parents.length;
@@ -629,6 +641,18 @@ function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest
   const f = hasher.full(w, votes, null);
   const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i]);
   if (!same) throw new Error(`exhaustive: incremental digest differs from the full one after ${JSON.stringify(action)}`);
+}
+
+/** The message of a protocol fault raised while listing a world's actions, if any (only protocols with Byzantine vocabulary or events run code there). */
+function probeListing<S, M>(p: Protocol<S, M>, w: World<S, M>, gst: boolean): string | undefined {
+  if (p.byzantineMessages === undefined && p.events === undefined) return undefined;
+  try {
+    enabledActions(p, w, gst);
+    return undefined;
+  } catch (e) {
+    if (!(e instanceof ProtocolFault)) throw e;
+    return e.message;
+  }
 }
 
 function chainLength<M>(head: VoteChain<M>, stop: VoteChain<M>): number {
