@@ -18,7 +18,7 @@ function cli(...args: string[]) {
 
 describe('cli', () => {
   it('--help works on every command', () => {
-    for (const cmd of [[], ['fuzz'], ['replay'], ['explain'], ['list']]) {
+    for (const cmd of [[], ['fuzz'], ['replay'], ['explain'], ['list'], ['check']]) {
       const r = cli(...cmd, '--help');
       expect(r.code, `${cmd.join(' ')} --help`).toBe(0);
       expect(r.out).toMatch(/usage/);
@@ -57,6 +57,16 @@ describe('cli', () => {
     expect(cli('explain', fx, '--quiet', '--itf', itf).code).toBe(0);
     const parsed = fromItf(readFileSync(itf, 'utf8'));
     expect(parsed.actions).toEqual(JSON.parse(readFileSync(fx, 'utf8')).actions);
+  });
+
+  it('check --exhaustive finds a shallow mutant at its minimal depth and saves a fixture that replays', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ch-')), 'bfs.json');
+    const r = cli('check', '--exhaustive', '--depth', '4', '--mutant', 'lock-not-set', '--out', out);
+    expect(r.code, r.err).toBe(1);
+    expect(r.out).toMatch(/precommit-locks violated at depth 4/);
+    expect(cli('replay', out)).toMatchObject({ code: 0, out: expect.stringMatching(/^ok .*violates precommit-locks/m) });
+    expect(cli('check', '--exhaustive', '--depth', '5', '--n', '3')).toMatchObject({ code: 0, out: expect.stringMatching(/no violation up to depth 5[\s\S]*2689 distinct/) });
+    expect(cli('check', '--depth', '3')).toMatchObject({ code: 2, err: expect.stringMatching(/give --exhaustive/) });
   });
 
   it('fuzz finds the same failure with 1 or 2 worker threads', () => {

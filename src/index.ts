@@ -56,3 +56,5 @@ export { hotstuff } from './protocols/hotstuff/index.ts';
 export { pow } from './protocols/pow/index.ts';
 export { PROTOCOLS, createProtocol } from './protocols/registry.ts';
 export { loadProtocol } from './protocols/load.ts';
+export { exhaustive, exhaustiveFixture } from './search/exhaustive.ts';
+export type { ExhaustiveOptions, ExhaustiveReport } from './search/exhaustive.ts';

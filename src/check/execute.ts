@@ -167,6 +167,8 @@ export function runTape<S, M>(
 function probeAdversary<S, M>(protocol: Protocol<S, M>, w: World<S, M>): void {
   if (w.gst) return;
   if (enabledKinds(protocol, w).includes('inject')) pickOfKind(protocol, w, 'inject', 0);
+  // Every node's events, as the decoder lists them when it picks the kind "event".
+  if (protocol.events) for (let node = 0; node < w.states.length; node++) if (!w.crashed[node]) protocol.events(w.states[node]!, w.cfg);
 }
 
 /**

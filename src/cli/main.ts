@@ -9,6 +9,7 @@ import { ProtocolFault, UserError } from '../core/errors.ts';
 import { fuzzCommand } from './fuzz.ts';
 import { replayCommand, explainCommand } from './replay.ts';
 import { listCommand } from './list.ts';
+import { checkCommand } from './check.ts';
 
 const HELP = `consensus-harness: property-based verification of consensus protocols
 
@@ -19,6 +20,7 @@ commands:
   replay     replay a fixture (or a fast-check --seed/--path) and check its expected outcome
   explain    print a fixture's run as a readable timeline
   list       protocols, mutants and invariants
+  check      exhaustive bounded search of one small configuration (check --exhaustive --depth D)
 
 Run 'consensus-harness <command> --help' for the options of a command.`;
 
@@ -40,8 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await explainCommand(rest);
       case 'list':
         return await listCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
       default:
-        throw new UserError(`unknown command ${JSON.stringify(command)} (commands: fuzz, replay, explain, list; see --help)`);
+        throw new UserError(`unknown command ${JSON.stringify(command)} (commands: fuzz, replay, explain, list, check; see --help)`);
     }
   } catch (e) {
     if (e instanceof UserError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
