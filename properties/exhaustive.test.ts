@@ -87,18 +87,20 @@ function naiveLevels<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, depth: number)
 }
 
 describe('exhaustive bounded mode', () => {
-  it('pins the distinct-state counts of tiny Tendermint clusters', () => {
-    // Pinned from this implementation and cross-checked by naiveLevels below (n=2 and n=3):
-    // a change means the simulator, the reducer or the fingerprint changed what a state is.
-    const two = exhaustive(tendermint(), clusterConfig(2, { f: 0 }), { depth: 8 });
-    expect(two.levels).toEqual([1, 3, 8, 16, 20, 24, 34, 53, 97]);
-    expect(two.distinct).toBe(256);
-    expect(two.verdict).toBe('no violation up to depth 8');
-    const three = exhaustive(tendermint(), clusterConfig(3, { f: 0 }), { depth: 5 });
-    expect(three.levels).toEqual([1, 6, 29, 126, 518, 2009]);
-    expect(three.distinct).toBe(2689);
-    const four = exhaustive(tendermint(), clusterConfig(4), { depth: 4 });
-    expect(four.levels).toEqual([1, 9, 63, 363, 1872]);
+  it('pins the distinct-state counts of a tiny protocol (the echo counter)', () => {
+    // Pinned from this implementation: a change means the simulator, the search or the
+    // fingerprint changed what a state is. Pinned on the echo protocol, not on Tendermint:
+    // Tendermint's counts depend on the order its reducer tries its upon-rules (reversing
+    // RULES, a refactor Algorithm 1 allows, gives other intermediate states), and a correct
+    // refactor must not turn npm test red; Tendermint is checked against the naive
+    // enumeration below instead, which holds whatever the rule order.
+    const three = exhaustive(echoProtocol('correct'), clusterConfig(3, { f: 0 }), { depth: 8 });
+    expect(three.levels).toEqual([1, 6, 15, 23, 27, 24, 16, 9, 3]);
+    expect(three.distinct).toBe(124);
+    expect(three.verdict).toBe('no violation up to depth 8');
+    const four = exhaustive(echoProtocol('correct'), clusterConfig(4, { f: 0 }), { depth: 6 });
+    expect(four.levels).toEqual([1, 12, 66, 220, 499, 828, 1068]);
+    expect(four.distinct).toBe(2694);
     expect(four.transitions).toBeGreaterThan(four.distinct);
   });
 
