@@ -8,7 +8,7 @@
  * throw that is not a ProtocolFault (and not a UserError) is a bug of the harness itself.
  */
 import { relative } from 'node:path';
-import type { FinalInvariant, Protocol, TransitionInvariant } from '../core/types.ts';
+import type { FinalInvariant, Protocol } from '../core/types.ts';
 import { ProtocolFault } from '../core/errors.ts';
 
 export { ProtocolFault };
@@ -63,14 +63,14 @@ export function guarded<S, M>(p: Protocol<S, M>): Protocol<S, M> {
   for (const [key, value] of Object.entries(p)) {
     out[key] = typeof value === 'function' ? wrap(key, value as (a?: unknown, b?: unknown, c?: unknown) => unknown, p) : value;
   }
-  out['invariants'] = p.invariants.map((inv: TransitionInvariant<S, M>) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check as never, inv) }));
+  // Transition invariants and witnesses run many times per step: the Checker catches their
+  // throws itself (one try per loop) and names the check, so they are not wrapped here.
   if (p.finalInvariants) {
     out['finalInvariants'] = p.finalInvariants.map((inv: FinalInvariant<S>) => ({ ...inv, check: wrap(`final invariant ${inv.name}`, inv.check as never, inv) }));
   }
   if (p.worldInvariants) {
     out['worldInvariants'] = p.worldInvariants.map((inv) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check as never, inv) }));
   }
-  if (p.witnesses) out['witnesses'] = p.witnesses.map((w) => ({ ...w, seen: wrap(`witness ${w.name}`, w.seen as never, w) }));
   const g = out as unknown as Protocol<S, M>;
   cache.set(p, g);
   return g;

@@ -1,5 +1,6 @@
 import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
+import { faultOf } from './guard.ts';
 import { type World, allCorrectDecided, describeTimer, isByzantine } from '../sim/world.ts';
 
 /** A broken invariant, with where it broke. */
@@ -61,12 +62,23 @@ export class Checker<S, M> {
     const witnesses = protocol.witnesses;
     for (const t of record.transitions) {
       if (isByzantine(cfg, t.node)) continue;
-      if (witnesses !== undefined) {
-        for (const wit of witnesses) if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
-      }
-      for (const inv of protocol.invariants) {
-        const bad = inv.check(t, cfg);
-        if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
+      // Protocol code: a throw is a finding named by the check that threw. One try around each
+      // loop, not a guard around every check (guard.ts): these run many times per step.
+      let current = '';
+      try {
+        if (witnesses !== undefined) {
+          for (const wit of witnesses) {
+            current = `witness ${wit.name}`;
+            if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
+          }
+        }
+        for (const inv of protocol.invariants) {
+          current = `invariant ${inv.name}`;
+          const bad = inv.check(t, cfg);
+          if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
+        }
+      } catch (e) {
+        throw faultOf(current, e);
       }
       for (const e of t.effects) {
         if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
