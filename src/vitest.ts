@@ -49,7 +49,7 @@ export function protocolProperty(title: string, protocol: ProtocolSource | strin
       const path = join(dir, fixtureFileName(fx));
       writeFixture(path, fx);
       const source: ProtocolSource | undefined = typeof protocol === 'string' ? undefined : protocol;
-      const lines = typeof protocol === 'string' ? [] : explain(fx, source, { quiet: false }).lines;
+      const lines = typeof protocol === 'string' ? [] : explain(fx, source, { quiet: false, foldTail: true }).lines;
       const keep = options.explainLines ?? 60;
       const shown = lines.length > keep ? [`... (${lines.length - keep} earlier lines)`, ...lines.slice(-keep)] : lines;
       const protoFlag = typeof protocol === 'string' && !/^[a-z0-9-]+$/.test(protocol) ? ` --protocol ${protocol}` : '';

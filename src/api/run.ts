@@ -76,7 +76,7 @@ export function replay(fixture: Fixture, source?: ProtocolSource): ReplayReport 
 }
 
 /** A fixture's run as readable lines: every action, each node's reaction, the broken invariant. */
-export function explain(fixture: Fixture, source?: ProtocolSource, options: { quiet?: boolean } = {}): { lines: readonly string[]; fingerprint: string } {
+export function explain(fixture: Fixture, source?: ProtocolSource, options: { quiet?: boolean; foldTail?: boolean } = {}): { lines: readonly string[]; fingerprint: string } {
   const protocol = resolverFor(source)(fixture.protocol, fixture.mutant);
   const t = timeline(protocol, fixture.config, fixture.actions, options);
   return { lines: [`story: ${fixture.story}`, ...t.lines], fingerprint: t.fingerprint };

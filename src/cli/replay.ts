@@ -101,6 +101,8 @@ Replay a fixture and print a readable timeline: every action (delivered, dropped
 duplicated, injected, timers, partitions, crashes), what each node did in response
 (step, round and lock changes, messages sent, decisions), and the first broken invariant.
   --quiet     only actions and decisions, not each node's reaction
+  --tail      also show the synchronous tail after GST action by action (folded by default:
+              it is the harness's FIFO network, not the adversary's choice)
   --last N    only the last N actions (the end of a long run is where it breaks)
   --chart F   also write a message sequence chart of the run to F (self-contained HTML)
   --itf F     also write the run as an ITF trace (Informal Trace Format, Apalache/Quint JSON)
@@ -112,6 +114,7 @@ export async function explainCommand(args: readonly string[]): Promise<number> {
     last: { type: 'string' },
     chart: { type: 'string' },
     itf: { type: 'string' },
+    tail: { type: 'boolean', default: false },
     protocol: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   }, allowPositionals: true, strict: true });
@@ -122,7 +125,7 @@ export async function explainCommand(args: readonly string[]): Promise<number> {
   if (positionals.length !== 1) throw new UserError('explain: give exactly one fixture file (see --help)');
   const resolve = await resolverFromFlag(values.protocol);
   const fx = readFixture(positionals[0]!, resolve);
-  const t = withFile(positionals[0]!, () => timeline(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet }));
+  const t = withFile(positionals[0]!, () => timeline(resolve(fx.protocol, fx.mutant), fx.config, fx.actions, { quiet: values.quiet, foldTail: !values.tail }));
   console.log(`story: ${fx.story}`);
   console.log(`expected: ${fx.expect.outcome === 'holds' ? 'every invariant holds' : `${fx.expect.invariant} is violated`}`);
   let lines = t.lines;

@@ -74,12 +74,30 @@ export interface Timeline {
  * Replay an action list and narrate it: who sent what, what was delivered, dropped or
  * duplicated, lock changes and decisions, and the first broken invariant.
  */
-export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: readonly Action<M>[], options: { quiet?: boolean } = {}): Timeline {
+export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: readonly Action<M>[], options: { quiet?: boolean; foldTail?: boolean } = {}): Timeline {
   const lines: string[] = [];
   lines.push(`protocol ${protocol.name}${protocol.mutant ? ` (mutant ${protocol.mutant})` : ''}, n=${cfg.n}, f=${cfg.f}` +
     `${cfg.byzantine.length ? `, Byzantine ${cfg.byzantine.join(',')}` : ''}, heights=${cfg.heights}, ${actions.length} actions`);
   let prev: World<S, M> | null = null;
+  // The synchronous tail after GST is the harness's, not the adversary's: folded into one line
+  // (decisions and the last action still shown) unless asked for with `tail`.
+  const fold = options.foldTail === true;
+  let folded = 0;
+  const flush = () => {
+    if (folded > 0) lines.push(`      ... ${folded} post-GST action(s) in FIFO order (the synchronous network), folded; --tail shows them`);
+    folded = 0;
+  };
   const observe = (index: number, action: Action<M> | null, w: World<S, M>, rec: StepRecord<S, M>) => {
+    if (fold && action !== null && prev !== null && prev.gst && index < actions.length - 1) {
+      folded++;
+      for (const d of rec.decided) {
+        flush();
+        lines.push(`        node ${d.node} DECIDES ${d.value} at height ${d.height}`);
+      }
+      prev = w;
+      return;
+    }
+    flush();
     if (action !== null && prev !== null) lines.push(`${String(index).padStart(4)}  ${describeAction(protocol, prev, action)}`);
     if (!options.quiet || action === null) {
       for (const t of rec.transitions) {
@@ -92,6 +110,7 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     prev = w;
   };
   const result = runActions(protocol, cfg, actions, { observe });
+  flush();
   // An action whose reducer threw has no world after it: show it against the world before.
   const last = result.actions.length - 1;
   if (result.violation?.invariant === 'exception' && last >= 0 && prev !== null && result.violation.step === last && !lines.some((l) => l.startsWith(`${String(last).padStart(4)}  `))) {
