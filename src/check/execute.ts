@@ -165,10 +165,20 @@ export function runTape<S, M>(
  * schedule ends before GST, so an exception a tape run met while choosing is met again.
  */
 function probeAdversary<S, M>(protocol: Protocol<S, M>, w: World<S, M>): void {
-  if (w.gst) return;
   if (enabledKinds(protocol, w).includes('inject')) pickOfKind(protocol, w, 'inject', 0);
   // Every node's events, as the decoder lists them when it picks the kind "event".
   if (protocol.events) for (let node = 0; node < w.states.length; node++) if (!w.crashed[node]) protocol.events(w.states[node]!, w.cfg);
+}
+
+/**
+ * What follows the end of a recorded action list: after GST the harness's synchronous tail
+ * (as the tape run had); before it, the run ends, once the adversary's vocabulary has been
+ * asked for (probeAdversary). Every replay of an explicit list ends this way.
+ */
+export function afterRecording<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Action<M> | undefined {
+  if (w.gst) return synchronousTail(protocol, w);
+  probeAdversary(protocol, w);
+  return undefined;
 }
 
 /**
@@ -182,9 +192,7 @@ export function runActions<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, l
   const skipped: SkippedAction<M>[] = [];
   const result = execute(p, cfg, (w) => {
     if (pos < list.length) return list[pos++];
-    if (w.gst) return synchronousTail(p, w);
-    probeAdversary(p, w);
-    return undefined;
+    return afterRecording(p, w);
   }, { ...options, onDisabled: (action, e) => skipped.push({ position: pos - 1, action, reason: e.message }) });
   return { ...result, skipped };
 }

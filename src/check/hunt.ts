@@ -8,6 +8,11 @@ import type { Priority } from '../adversary/priority.ts';
 import { type Violation, violationKey } from './invariants.ts';
 import { minimizeActions } from '../minimize/actions.ts';
 
+/** The run a shrunk scenario's failure is reported with: its tape's run, action list minimized. */
+function failingRun<S, M>(protocol: Protocol<S, M>, scenario: Scenario): RunResult<S, M> {
+  return minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
+}
+
 function sameFailure(v: Violation | undefined, key: string): boolean {
   return v !== undefined && violationKey(v) === key;
 }
@@ -49,7 +54,7 @@ export function huntWithFastCheck<S, M>(
   const [scenario] = details.counterexample;
   return {
     scenario,
-    result: minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result,
+    result: failingRun(protocol, scenario),
     runsToFailure: firstFailureAt,
     shrinks: details.numShrinks,
     seed: details.seed,
@@ -192,7 +197,7 @@ export function fuzzCampaign<S, M>(
         let scenario: Scenario = sc;
         let shrinks = 0;
         if (options.shrink !== false && !options.keepGoing) ({ scenario, shrinks } = shrinkScenario(protocol, sc, shape.maxTape));
-        const result = scenario === sc ? r : minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
+        const result = scenario === sc ? r : failingRun(protocol, scenario);
         first = { scenario, result, runsToFailure: i - options.start + 1, shrinks };
       }
       if (!options.keepGoing) return { failure: first, runs: i - options.start + 1, steps, failures, witnessed };
@@ -258,7 +263,7 @@ export function distinctFailures<S, M>(
     if (k < (options.maxShrunk ?? 20)) {
       const sc = fuzzScenario(options.seed, members[0]!.index, shape);
       const { scenario, shrinks } = shrinkScenario(protocol, sc, shape.maxTape);
-      const result = minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
+      const result = failingRun(protocol, scenario);
       failure = { scenario, result, runsToFailure: members[0]!.index - options.start + 1, shrinks };
       if (result.violation !== undefined) signature = `${violationKey(result.violation)}: ${maskDetail(result.violation.detail)}`;
     }

@@ -18,7 +18,7 @@
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
 import type { World } from '../sim/world.ts';
-import { type RunResult, execute, synchronousTail } from '../check/execute.ts';
+import { type RunResult, afterRecording, execute } from '../check/execute.ts';
 import { violationKey } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
 
@@ -40,7 +40,7 @@ function runNamed<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, list: read
       const e = w.inFlight.find((x) => `${x.src}>${x.to}|${protocol.messageKey(x.msg)}` === message);
       if (e !== undefined) return { ...action, id: e.id } as Action<M>;
     }
-    return w.gst ? synchronousTail(protocol, w) : undefined;
+    return afterRecording(protocol, w);
   }, { onDisabled: () => undefined });
 }
 
