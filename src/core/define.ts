@@ -92,6 +92,11 @@ export interface ProtocolSpec<S, M, T extends object = Timer> {
   validateMessage?(raw: unknown): string | undefined;
   /** Whether correct nodes decide (default true); false: runs go until quiescent, liveness by `eventually` properties. */
   readonly decides?: boolean;
+  /**
+   * A short key abstracting one node's state for coverage-guided search (`fuzz --strategy
+   * guided`): equal keys are the same abstract state. Default: the node's view.
+   */
+  abstraction?(state: S): string;
 }
 
 /**
@@ -166,6 +171,7 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     ...(spec.byzantineMessages ? { byzantineMessages: spec.byzantineMessages } : {}),
     ...(spec.validateMessage ? { validateMessage: spec.validateMessage } : {}),
     ...(spec.decides !== undefined ? { decides: spec.decides } : {}),
+    ...(spec.abstraction ? { abstraction: spec.abstraction } : {}),
   };
 }
 

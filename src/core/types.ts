@@ -128,6 +128,12 @@ export interface Protocol<S, M> {
   readonly worldInvariants?: readonly WorldInvariant<S, M>[];
   /** What the search should reach at least once; counted per run, reported per campaign. */
   readonly witnesses?: readonly Witness<S, M>[];
+  /**
+   * A small abstraction of one node's state for coverage-guided search (e.g. Tendermint:
+   * step, round relative to the height's start, lock vs valid round): equal strings are the
+   * same abstract node state. Optional: without it the search falls back to `view`.
+   */
+  abstraction?(s: S): string;
 }
 
 /**
