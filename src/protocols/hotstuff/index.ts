@@ -7,6 +7,7 @@ import { GENESIS_ID, type HotStuffMessage, describeMessage, isValidValue, messag
 import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import { type HotStuffState, leader } from './state.ts';
+import { hotstuffAbstraction } from './abstraction.ts';
 
 export {
   ALG4_MUTANT_LIST,
@@ -82,5 +83,6 @@ export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'li
     messageKey,
     byzantineMessages,
     validateMessage,
+    abstraction: hotstuffAbstraction,
   }, mutant);
 }

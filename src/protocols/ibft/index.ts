@@ -7,6 +7,7 @@ import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMe
 import { type IbftMutant, ibftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { IbftOptions, IbftState } from './state.ts';
+import { ibftAbstraction } from './abstraction.ts';
 
 export { IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftMutant } from './mutants.ts';
 export type { IbftMessage } from './messages.ts';
@@ -57,5 +58,6 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
     messageKey,
     byzantineMessages: ibftByzantineMessages,
     validateMessage,
+    abstraction: ibftAbstraction,
   }, mutant);
 }

@@ -10,6 +10,7 @@ import { POW_DEPLOYMENT, POW_PARAMS, TIME_OFFSETS } from './params.ts';
 import { events, init, onEvent, onMessage } from './reducer.ts';
 import type { PowConfig } from './rules.ts';
 import { type PowState, headEntry } from './state.ts';
+import { powAbstraction } from './abstraction.ts';
 
 export { POW_MUTANTS, POW_MUTANT_LIST, type PowMutant } from './mutants.ts';
 export type { Block, BlockHeader, PowMessage } from './messages.ts';
@@ -60,5 +61,6 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
     decides: false,
     byzantineMessages: (ctx: ByzantineContext<PowState, PowMessage>) => byzantineMessages(cfg, ctx),
     validateMessage,
+    abstraction: powAbstraction,
   }, mutant);
 }

@@ -8,6 +8,7 @@ import { type QbftMutant, qbftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { QbftState } from './state.ts';
 import { defineProtocol, transitions } from '../../core/define.ts';
+import { qbftAbstraction } from './abstraction.ts';
 
 export { QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftMutant } from './mutants.ts';
 export type { QbftState } from './state.ts';
@@ -34,5 +35,6 @@ export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?
     messageKey,
     byzantineMessages: qbftByzantineMessages,
     validateMessage,
+    abstraction: qbftAbstraction,
   }, mutant);
 }
