@@ -7,13 +7,16 @@ import { Worker } from 'node:worker_threads';
 import type { Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
-import { DEFAULT_SHAPE, type ScenarioShape } from '../adversary/arbitraries.ts';
+import { DEFAULT_SHAPE, type Scenario, type ScenarioShape } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
-import { type Failure, type RawFailure, distinctFailures, fuzzCampaign, huntWithFastCheck } from '../check/hunt.ts';
+import { type Failure, type Outcome, type RawFailure, firstFailure } from '../search/scheduler.ts';
+import { distinctFailures, fuzzCampaign } from '../search/random.ts';
+import { huntWithFastCheck } from '../search/fastcheck.ts';
+import { type GuidedOptions, GuidedScheduler, GuidedTally, guidedCampaign, mergeRound, roundRange } from '../search/guided.ts';
 import { type Fixture, FIXTURE_FORMAT } from '../trace/fixture.ts';
 import { type LoadedProtocol, loadProtocol } from '../protocols/load.ts';
 import { type ProtocolSource, asProtocol } from './run.ts';
-import type { WorkerJob, WorkerReport } from './worker.ts';
+import type { GuidedRound, WorkerJob, WorkerReport } from './worker.ts';
 
 export interface FuzzOptions {
   /** Campaign seed (default "consensus-harness"). Scenario i of a seed is always the same scenario. */
@@ -39,6 +42,15 @@ export interface FuzzOptions {
   readonly foundBy?: string;
   /** Shrink failures (default true). A kill check that only needs "found" can skip it: the report's fixture is then the unshrunk run. */
   readonly shrink?: boolean;
+  /**
+   * The search strategy (default: the shape's, mixed): uniform, priority or mixed delivery
+   * (random), or guided (src/search/guided.ts: a corpus of scenarios that reached new
+   * abstract states, mutated; its fresh scenarios use the shape's delivery). Guided needs the
+   * seedrandom engine; its report does not depend on the worker count either.
+   */
+  readonly strategy?: 'uniform' | 'priority' | 'mixed' | 'guided';
+  /** Guided search's knobs (round size, share of fresh scenarios, longest tape). */
+  readonly guided?: GuidedOptions;
 }
 
 /** One distinct failure: its shrunk counterexample as a fixture, ready to write. */
@@ -73,6 +85,8 @@ export interface FuzzReport {
   readonly witnessed: Readonly<Record<string, number>>;
   /** Witnesses no run reached: what they are about was not tested. */
   readonly neverWitnessed: readonly string[];
+  /** Guided search: distinct abstract cluster states reached, and the corpus size at the end. */
+  readonly coverage?: { readonly states: number; readonly corpus: number };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -126,10 +140,12 @@ export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptio
     start = Math.floor((total * index) / count);
     end = Math.floor((total * (index + 1)) / count);
   }
-  const shape = campaignShape(options.shape);
+  const guided = options.strategy === 'guided';
+  const shape = campaignShape({ ...options.shape, ...(options.strategy !== undefined && !guided ? { strategy: options.strategy } : {}) });
   const engine = options.engine ?? 'seedrandom';
   const workers = options.workers ?? 1;
   const keepGoing = options.keepGoing ?? false;
+  if (engine === 'fast-check' && guided) throw new UserError('the guided strategy needs the seedrandom engine');
   if (engine === 'fast-check' && (keepGoing || shape.strategy === 'priority')) throw new UserError('the fast-check engine draws uniform scenarios and stops at the first failure (no keep-going, no priority strategy)');
   if (workers > 1 && loaded === undefined) throw new UserError('workers > 1 need the protocol by name or module path (a worker thread loads it), not a protocol value');
   // Bad input is found here, in the calling thread, not inside a worker.
@@ -138,13 +154,37 @@ export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptio
   const deadline = options.timeBudgetMs !== undefined ? Date.now() + options.timeBudgetMs : undefined;
   const every = options.progressEvery ?? 2000;
   const progress = (done: number, steps: number) => options.onProgress?.({ done, total: end - start, steps, seconds: (performance.now() - t0) / 1000 });
-  const foundBy = { by: options.foundBy ?? `fuzz --engine ${engine}`, seed };
+  const foundBy = { by: options.foundBy ?? `fuzz --engine ${engine}${guided ? ' --strategy guided' : ''}`, seed };
   let runs = 0;
   let steps = 0;
   let raw: RawFailure[] = [];
   let witnessed: Record<string, number> = Object.fromEntries((p.witnesses ?? []).map((w) => [w.name, 0]));
   let first: Failure<unknown, unknown> | undefined;
-  if (engine === 'fast-check') {
+  let coverage: FuzzReport['coverage'];
+  /** Re-derives a failing index's scenario for keep-going's shrinking (guided: from its scheduler). */
+  let scenarioAt: ((index: number) => Scenario) | undefined;
+  let maxTape = shape.maxTape;
+  if (guided && workers > 1 && end - start >= 2 * workers) {
+    const out = await guidedInWorkers({ ref: loaded!.ref, mutant: options.mutant, seed, start, end, shape, progressEvery: every, keepGoing, deadline, guided: options.guided ?? {} }, workers, p, progress);
+    ({ runs, steps, witnessed } = out.tally);
+    raw = out.failures;
+    const scheduler = out.scheduler;
+    coverage = { states: scheduler.covered, corpus: scheduler.corpusSize };
+    scenarioAt = (i) => scheduler.scenario(i);
+    maxTape = scheduler.maxTape;
+    const firstRaw = raw.reduce<RawFailure | undefined>((a, f) => (a === undefined || f.index < a.index ? f : a), undefined);
+    if (firstRaw !== undefined && !keepGoing) {
+      first = firstFailure(p, scheduler.scenario(firstRaw.index), firstRaw.index - start + 1, { shrink: options.shrink ?? true, maxTape });
+    }
+  } else if (guided) {
+    const out = guidedCampaign(p, { seed, start, end, shape, guided: options.guided ?? {}, keepGoing, deadline, shrink: options.shrink ?? true, progressEvery: every || Number.MAX_SAFE_INTEGER, onProgress: (x) => progress(x.done, x.steps) });
+    ({ runs, steps, witnessed } = out);
+    raw = out.failures;
+    first = keepGoing ? undefined : out.failure;
+    coverage = { states: out.covered, corpus: out.corpus };
+    scenarioAt = (i) => out.scheduler.scenario(i);
+    maxTape = out.scheduler.maxTape;
+  } else if (engine === 'fast-check') {
     // fast-check draws its scenarios from one seed: a shard gets its own (its start mixed in).
     const seedNum = Number.parseInt(sha256Hex(start === 0 ? seed : `${seed}#${start}`).slice(0, 8), 16) | 0;
     first = huntWithFastCheck(p, { seed: seedNum, numRuns: end - start, shape });
@@ -167,7 +207,7 @@ export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptio
   }
   let failures: FoundFailure[] = [];
   if (keepGoing) {
-    failures = distinctFailures(p, raw, { seed, start, shape }).map((c) => {
+    failures = distinctFailures(p, raw, { seed, start, shape, maxTape, ...(scenarioAt ? { scenarioAt } : {}) }).map((c) => {
       const v = c.failure?.result.violation;
       const firstRaw = raw.find((r) => r.index === c.indices[0])!;
       return {
@@ -205,7 +245,72 @@ export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptio
     failures,
     witnessed,
     neverWitnessed: Object.keys(witnessed).filter((k) => witnessed[k] === 0),
+    ...(coverage !== undefined ? { coverage } : {}),
   };
+}
+
+/** The worker script: from source (tsx), worker-entry.mjs registers the TypeScript loader first; compiled, worker.js runs as is. */
+function workerEntry(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js', import.meta.url);
+}
+
+/**
+ * A guided campaign over K worker threads: round by round, each worker runs a slice of the
+ * round with its copy of the scheduler; the outcomes are merged in index order here, the
+ * scheduler learns from them, and the delta goes to every worker with the next round. The
+ * same rounds and the same learning as guidedCampaign in one thread, so the same report.
+ */
+async function guidedInWorkers(
+  job: WorkerJob & { guided: GuidedOptions },
+  k: number,
+  protocol: AnyProtocol,
+  progress: (done: number, steps: number) => void,
+): Promise<{ tally: GuidedTally; failures: RawFailure[]; scheduler: GuidedScheduler }> {
+  const scheduler = new GuidedScheduler(job.seed, job.shape, job.start, job.guided);
+  const tally = new GuidedTally(Object.fromEntries((protocol.witnesses ?? []).map((w) => [w.name, 0])));
+  const failures: RawFailure[] = [];
+  const pool = Array.from({ length: k }, () => new Worker(workerEntry(), { workerData: job }));
+  // One pending reply per worker: its resolve and reject.
+  const pending: ({ resolve: (r: WorkerReport & { kind: 'round-done' }) => void; reject: (e: unknown) => void } | undefined)[] = pool.map(() => undefined);
+  pool.forEach((worker, i) => {
+    worker.on('message', (m: WorkerReport) => {
+      if (m.kind === 'round-done') pending[i]?.resolve(m);
+    });
+    worker.on('error', (e) => pending[i]?.reject(e.name === 'UserError' ? new UserError(e.message) : e));
+    worker.on('exit', (code) => pending[i]?.reject(new Error(`fuzz worker ${i} exited with code ${code}`)));
+  });
+  let reported = 0;
+  let delta: Parameters<GuidedScheduler['apply']>[0] | null = null;
+  try {
+    for (let r = 0; ; r++) {
+      const { lo, hi } = roundRange(job.start, job.end, scheduler.roundSize, r);
+      if (lo >= job.end) break;
+      const replies = await Promise.all(pool.map((worker, i) => new Promise<WorkerReport & { kind: 'round-done' }>((resolve, reject) => {
+        pending[i] = { resolve, reject };
+        const round: GuidedRound = { kind: 'round', lo: lo + Math.floor(((hi - lo) * i) / k), hi: lo + Math.floor(((hi - lo) * (i + 1)) / k), delta };
+        worker.postMessage(round);
+      })));
+      pending.fill(undefined);
+      const outcomes: Outcome[] = mergeRound(replies.flatMap((x) => x.outcomes), job.keepGoing);
+      tally.add(outcomes);
+      const last = outcomes[outcomes.length - 1]?.index ?? -1;
+      // Without keep-going, failures after the round's first one are another worker's extra work: not part of the report.
+      failures.push(...replies.flatMap((x) => x.failures).filter((f) => job.keepGoing || f.index <= last).sort((a, b) => a.index - b.index));
+      delta = scheduler.learn(outcomes);
+      if (job.progressEvery > 0 && tally.runs - reported >= job.progressEvery) {
+        reported = tally.runs;
+        progress(tally.runs, tally.steps);
+      }
+      if ((failures.length > 0 && !job.keepGoing) || replies.some((x) => x.stopped)) break;
+    }
+  } finally {
+    for (const worker of pool) {
+      worker.postMessage({ kind: 'stop' } satisfies GuidedRound);
+      worker.removeAllListeners('exit');
+      void worker.terminate();
+    }
+  }
+  return { tally, failures, scheduler };
 }
 
 /**
@@ -223,8 +328,6 @@ async function inWorkers(
   const stepsBy = new Array<number>(k).fill(0);
   let reported = 0;
   const every = job.progressEvery > 0 ? Math.max(1, Math.floor(job.progressEvery / k)) : Number.MAX_SAFE_INTEGER;
-  // From source (tsx), worker-entry.mjs registers the TypeScript loader first; compiled, worker.js runs as is.
-  const entry = import.meta.url.endsWith('.ts') ? './worker-entry.mjs' : './worker.js';
   const results = await Promise.all(Array.from({ length: k }, (_, i) => new Promise<WorkerReport & { kind: 'done' }>((resolve, reject) => {
     const slice: WorkerJob = {
       ...job,
@@ -232,12 +335,13 @@ async function inWorkers(
       end: job.start + Math.floor((total * (i + 1)) / k),
       progressEvery: every,
     };
-    const worker = new Worker(new URL(entry, import.meta.url), { workerData: slice });
+    const worker = new Worker(workerEntry(), { workerData: slice });
     worker.on('message', (m: WorkerReport) => {
       if (m.kind === 'done') {
         resolve(m);
         return;
       }
+      if (m.kind !== 'progress') return;
       done[i] = m.done;
       stepsBy[i] = m.steps;
       const sum = done.reduce((a, b) => a + b, 0);

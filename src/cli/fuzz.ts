@@ -26,6 +26,9 @@ campaign options:
   --progress N        report progress every N scenarios (default 2000; 0 = quiet)
   --workers K         worker threads, each running a slice of the range (default: one per
                       core, here ${Math.min(8, availableParallelism())}); the result does not depend on K
+  --strategy guided   coverage-guided search (besides uniform, priority, mixed below): keeps
+                      the scenarios that reached new abstract node states and mutates them
+                      (tapes may grow to 8x --tape); deterministic, any --workers
 
 ${SCENARIO_HELP}`;
 
@@ -49,7 +52,9 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   const loaded = await loadProtocol(values.protocol);
   const mutant = values.mutant;
   const protocol = loaded.create(mutant);
-  const shape = shapeFrom(values);
+  // guided is a search strategy, not a delivery: its fresh scenarios use mixed delivery.
+  const guided = values.strategy === 'guided';
+  const shape = shapeFrom(guided ? { ...values, strategy: 'mixed' } : values);
   const runs = nat('runs', values.runs, 1);
   const progressEvery = nat('progress', values.progress);
   let shard: { index: number; count: number } | undefined;
@@ -64,8 +69,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   }
   const keepGoing = values['keep-going'];
   if (keepGoing && engine !== 'seedrandom') throw new UserError('--keep-going needs the seedrandom engine');
-  if (engine === 'fast-check' && shape.strategy === 'priority') {
-    throw new UserError('--strategy priority needs the seedrandom engine (fast-check scenarios are uniform)');
+  if (engine === 'fast-check' && (shape.strategy === 'priority' || guided)) {
+    throw new UserError(`--strategy ${values.strategy} needs the seedrandom engine (fast-check scenarios are uniform)`);
   }
   const start = shard ? Math.floor((runs * shard.index) / shard.count) : 0;
   const end = shard ? Math.floor((runs * (shard.index + 1)) / shard.count) : runs;
@@ -73,7 +78,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${engine}`);
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
     `${shape.byzantine ? `up to f Byzantine nodes${shape.twins ? ' (Twins in half the runs)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}` +
-    `${shape.strategy && shape.strategy !== 'uniform' ? `, ${shape.strategy} delivery` : ''}`);
+    `${guided ? ', guided search (corpus of scenarios reaching new abstract states, mutated)' : shape.strategy && shape.strategy !== 'uniform' ? `, ${shape.strategy} delivery` : ''}`);
   const workers = nat('workers', values.workers, 1);
   const report = await fuzz(values.protocol, {
     seed: values.seed,
@@ -84,6 +89,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     workers: engine === 'seedrandom' ? workers : 1,
     keepGoing,
     engine,
+    ...(guided ? { strategy: 'guided' as const } : {}),
     progressEvery,
     onProgress: (p) => console.error(`  ... ${p.done}/${p.total} scenarios, ${p.steps} steps, ${Math.round(p.done / p.seconds)} scenarios/s${workers > 1 ? ` (${workers} workers)` : ''}`),
   });
@@ -97,6 +103,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
     return path;
   };
   const witnessLines = (): void => {
+    if (report.coverage) console.log(`  guided: ${report.coverage.states} distinct abstract states, corpus of ${report.coverage.corpus} scenarios`);
     const names = Object.keys(report.witnessed);
     if (names.length === 0) return;
     console.log(`  witnesses reached (runs): ${names.map((k) => `${k} ${report.witnessed[k]}`).join(', ')}`);

@@ -1,0 +1,306 @@
+/**
+ * Coverage-guided search (issue 12, item 1; after ModelFuzz, Gulzar et al. 2024, and AFL's
+ * corpus and energy): scenarios that reached abstract cluster states no earlier scenario
+ * reached (coverage.ts) join a corpus, with energy equal to how many new states they
+ * added; most later scenarios are mutants of a corpus entry picked by energy (tape entries
+ * changed, inserted, deleted, duplicated, appended, spliced with another entry's tape;
+ * delivery priorities added or bumped), the rest fresh draws of the mixed fuzzer, so the
+ * search keeps the random strategies' reach. A mutant keeps most of its parent's tape, so
+ * it replays the parent's schedule to the mutated point and goes on from a state the parent
+ * showed to be new: depth is reached step by step, and tapes may grow beyond the shape's
+ * bound (up to `maxTape`), which deep bugs at n=7 need.
+ *
+ * Deterministic: the campaign runs in rounds of `roundSize` scenarios; a round's scenarios
+ * are drawn from the corpus as it stood at the round's start, and its outcomes are learnt
+ * in index order at its end. Scenario i is thus a pure function of the seed, i and the
+ * earlier rounds, whoever runs it: one thread, or workers each running a slice of a round.
+ */
+import seedrandom from 'seedrandom';
+import type { Protocol } from '../core/types.ts';
+import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, TAPE_VALUE_MAX } from '../adversary/arbitraries.ts';
+import { fuzzScenario } from '../adversary/fuzzer.ts';
+import type { Priority } from '../adversary/priority.ts';
+import { type CampaignSlice, type Failure, type FuzzProgress, type Outcome, type RawFailure, type Scheduler, firstFailure, noWitnesses, runSlice } from './scheduler.ts';
+
+export interface GuidedOptions {
+  /** Scenarios per round (default 100): the corpus grows between rounds only. */
+  readonly roundSize?: number;
+  /** Share of fresh random scenarios (default 0.25). */
+  readonly explore?: number;
+  /** Longest tape a mutation may grow (default 8x the shape's maxTape). */
+  readonly maxTape?: number;
+}
+
+export const GUIDED_DEFAULTS = { roundSize: 100, explore: 0.25, tapeGrowth: 8 } as const;
+
+/** What one round adds: corpus entries (in index order) and the abstract states they reached first. */
+export interface GuidedDelta {
+  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number }[];
+  readonly keys: readonly string[];
+}
+
+type Rng = () => number;
+
+function randomInt(rng: Rng, lo: number, hi: number): number {
+  return lo + Math.floor(rng() * (hi - lo + 1));
+}
+
+function randomValues(rng: Rng, count: number): number[] {
+  return Array.from({ length: count }, () => randomInt(rng, 0, TAPE_VALUE_MAX));
+}
+
+function randomPriority(rng: Rng, instances: number, length: number): Priority {
+  const order = Array.from({ length: instances }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = randomInt(rng, 0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return { order, changes: Array.from({ length: randomInt(rng, 1, 3) }, () => randomInt(rng, 0, Math.max(0, length - 1))) };
+}
+
+/** Delivery priorities bumped: two nodes swap places, or a change point is added or moved. */
+function bumpPriority(rng: Rng, p: Priority, length: number): Priority {
+  const order = [...p.order];
+  const changes = [...p.changes];
+  const what = randomInt(rng, 0, 2);
+  if (what === 0 && order.length > 1) {
+    const i = randomInt(rng, 0, order.length - 1);
+    const j = randomInt(rng, 0, order.length - 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  } else if (what === 1 || changes.length === 0) changes.push(randomInt(rng, 0, Math.max(0, length - 1)));
+  else changes[randomInt(rng, 0, changes.length - 1)] = randomInt(rng, 0, Math.max(0, length - 1));
+  return { order, changes };
+}
+
+/**
+ * One to three stacked mutations of a corpus scenario (the config is kept: a tape means
+ * something only under its config). `other` is a second corpus entry for splicing.
+ */
+export function mutateScenario(rng: Rng, sc: Scenario, other: Scenario, maxTape: number): Scenario {
+  let tape = [...sc.tape];
+  let priority = sc.priority;
+  const instances = sc.cfg.n + sc.cfg.twins.length;
+  const ops = randomInt(rng, 1, 3);
+  for (let k = 0; k < ops; k++) {
+    const at = randomInt(rng, 0, tape.length);
+    switch (randomInt(rng, 0, 6)) {
+      case 0: // change a few entries
+        for (let c = randomInt(rng, 1, 4); c > 0 && tape.length > 0; c--) tape[randomInt(rng, 0, tape.length - 1)] = randomInt(rng, 0, TAPE_VALUE_MAX);
+        break;
+      case 1: // insert a block of fresh entries
+        tape.splice(at, 0, ...randomValues(rng, randomInt(rng, 1, 16)));
+        break;
+      case 2: // delete a block
+        tape.splice(at, randomInt(rng, 1, 16));
+        break;
+      case 3: { // splice: this prefix, the other's suffix
+        const from = randomInt(rng, 0, other.tape.length);
+        tape = [...tape.slice(0, at), ...other.tape.slice(from)];
+        break;
+      }
+      case 4: // extend: more adversarial steps before GST
+        tape.push(...randomValues(rng, randomInt(rng, 1, 32)));
+        break;
+      case 5: // priorities: add some, or bump the ones there are
+        priority = priority === undefined ? randomPriority(rng, instances, tape.length) : bumpPriority(rng, priority, tape.length);
+        break;
+      default: { // repeat a block of the tape elsewhere (a pattern that worked, again)
+        const from = randomInt(rng, 0, Math.max(0, tape.length - 1));
+        tape.splice(at, 0, ...tape.slice(from, from + randomInt(rng, 1, 16)));
+      }
+    }
+  }
+  if (tape.length > maxTape) tape.length = maxTape;
+  return priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority };
+}
+
+/**
+ * The guided scheduler. The corpus only grows, and the length it had at each round's start
+ * is kept, so scenario(i) can be re-derived after later rounds (to shrink a failure).
+ */
+export class GuidedScheduler implements Scheduler<GuidedDelta> {
+  readonly name = 'guided';
+  readonly observes = true;
+  readonly roundSize: number;
+  readonly maxTape: number;
+  private readonly explore: number;
+  private readonly shape: ScenarioShape;
+  private readonly corpus: { scenario: Scenario; energy: number }[] = [];
+  /** cumulative[k]: total energy of corpus entries 0..k. */
+  private readonly cumulative: number[] = [];
+  private readonly coverage = new Set<string>();
+  /** Corpus length at the start of each round (round 0: empty). */
+  private readonly lengths: number[] = [0];
+
+  constructor(
+    private readonly seed: string,
+    /** The shape of fresh scenarios (its strategy: uniform, priority or mixed delivery). */
+    shape: ScenarioShape,
+    /** The campaign's first index: round k is start + k*roundSize .. */
+    private readonly start: number,
+    options: GuidedOptions = {},
+  ) {
+    this.shape = shape;
+    this.roundSize = options.roundSize ?? GUIDED_DEFAULTS.roundSize;
+    this.explore = options.explore ?? GUIDED_DEFAULTS.explore;
+    this.maxTape = Math.max(shape.maxTape, options.maxTape ?? shape.maxTape * GUIDED_DEFAULTS.tapeGrowth);
+  }
+
+  get covered(): number {
+    return this.coverage.size;
+  }
+
+  get corpusSize(): number {
+    return this.corpus.length;
+  }
+
+  scenario(index: number): Scenario {
+    const round = Math.floor((index - this.start) / this.roundSize);
+    const size = this.lengths[Math.min(round, this.lengths.length - 1)]!;
+    const rng = seedrandom(`${this.seed}/guided/${index}`);
+    if (size === 0 || rng() < this.explore) return fuzzScenario(this.seed, index, this.shape);
+    const parent = this.pick(rng, size);
+    const other = this.pick(rng, size);
+    return mutateScenario(rng, parent, other, this.maxTape);
+  }
+
+  /** A corpus entry among the first `size`, with probability proportional to its energy. */
+  private pick(rng: Rng, size: number): Scenario {
+    const x = rng() * this.cumulative[size - 1]!;
+    let lo = 0;
+    let hi = size - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.cumulative[mid]! > x) hi = mid;
+      else lo = mid + 1;
+    }
+    return this.corpus[lo]!.scenario;
+  }
+
+  novel(coverage: ReadonlySet<string>): string[] {
+    const out: string[] = [];
+    for (const key of coverage) if (!this.coverage.has(key)) out.push(key);
+    return out;
+  }
+
+  learn(outcomes: readonly Outcome[]): GuidedDelta {
+    const entries: { scenario: Scenario; energy: number }[] = [];
+    const keys: string[] = [];
+    const fresh = new Set<string>();
+    for (const o of [...outcomes].sort((a, b) => a.index - b.index)) {
+      let energy = 0;
+      for (const key of o.novel) {
+        if (fresh.has(key)) continue;
+        fresh.add(key);
+        keys.push(key);
+        energy++;
+      }
+      // A failing scenario ends the campaign; it is not worth mutating.
+      if (energy > 0 && !o.failed) entries.push({ scenario: this.scenario(o.index), energy });
+    }
+    const delta = { entries, keys };
+    this.apply(delta);
+    return delta;
+  }
+
+  apply(delta: GuidedDelta): void {
+    for (const key of delta.keys) this.coverage.add(key);
+    for (const e of delta.entries) {
+      this.corpus.push(e);
+      this.cumulative.push((this.cumulative[this.cumulative.length - 1] ?? 0) + e.energy);
+    }
+    this.lengths.push(this.corpus.length);
+  }
+}
+
+/** Round k of a campaign over [start, end): its index range. */
+export function roundRange(start: number, end: number, roundSize: number, k: number): { lo: number; hi: number } {
+  const lo = start + k * roundSize;
+  return { lo, hi: Math.min(end, lo + roundSize) };
+}
+
+/** One round's slice results merged in index order, cut after the first failure unless keep-going. */
+export function mergeRound(outcomes: readonly Outcome[], keepGoing: boolean): Outcome[] {
+  const sorted = [...outcomes].sort((a, b) => a.index - b.index);
+  if (keepGoing) return sorted;
+  const cut = sorted.findIndex((o) => o.failed);
+  return cut < 0 ? sorted : sorted.slice(0, cut + 1);
+}
+
+/** Totals of a campaign, from its outcomes in index order (so the same for any worker count). */
+export class GuidedTally {
+  runs = 0;
+  steps = 0;
+  readonly witnessed: Record<string, number>;
+  constructor(witnessed: Record<string, number>) {
+    this.witnessed = witnessed;
+  }
+  add(outcomes: readonly Outcome[]): void {
+    for (const o of outcomes) {
+      this.runs++;
+      this.steps += o.steps;
+      for (const name of o.witnessed) this.witnessed[name] = (this.witnessed[name] ?? 0) + 1;
+    }
+  }
+}
+
+export interface GuidedCampaign<S, M> extends CampaignSlice<S, M> {
+  /** Distinct abstract cluster states reached. */
+  readonly covered: number;
+  readonly corpus: number;
+  /** The scheduler, to re-derive a failing index's scenario (keep-going). */
+  readonly scheduler: GuidedScheduler;
+}
+
+/**
+ * A guided campaign in this thread (api/campaign.ts runs the same rounds over workers).
+ * Options as fuzzCampaign's, plus the guided ones; `shape.strategy` is the delivery of the
+ * fresh scenarios (default mixed).
+ */
+export function guidedCampaign<S, M>(
+  protocol: Protocol<S, M>,
+  options: {
+    seed: string;
+    start: number;
+    end: number;
+    shape?: ScenarioShape;
+    guided?: GuidedOptions;
+    onProgress?: (p: FuzzProgress) => void;
+    progressEvery?: number;
+    shrink?: boolean;
+    keepGoing?: boolean;
+    deadline?: number | undefined;
+    /** After each round: distinct abstract states so far (for coverage-over-time measurements). */
+    onRound?: (p: { runs: number; covered: number; corpus: number }) => void;
+  },
+): GuidedCampaign<S, M> {
+  const shape = { ...(options.shape ?? DEFAULT_SHAPE), strategy: options.shape?.strategy ?? 'mixed' } as ScenarioShape;
+  const scheduler = new GuidedScheduler(options.seed, shape, options.start, options.guided);
+  const keepGoing = options.keepGoing ?? false;
+  const tally = new GuidedTally(noWitnesses(protocol));
+  const failures: RawFailure[] = [];
+  const every = options.progressEvery ?? 1000;
+  let reported = 0;
+  for (let k = 0; ; k++) {
+    const { lo, hi } = roundRange(options.start, options.end, scheduler.roundSize, k);
+    if (lo >= options.end) break;
+    const out = runSlice(protocol, scheduler, { start: lo, end: hi, keepGoing, deadline: options.deadline });
+    const outcomes = mergeRound(out.outcomes, keepGoing);
+    tally.add(outcomes);
+    failures.push(...out.failures);
+    scheduler.learn(outcomes);
+    options.onRound?.({ runs: tally.runs, covered: scheduler.covered, corpus: scheduler.corpusSize });
+    if (options.onProgress && tally.runs - reported >= every) {
+      reported = tally.runs;
+      options.onProgress({ done: tally.runs, total: options.end - options.start, steps: tally.steps });
+    }
+    if ((failures.length > 0 && !keepGoing) || out.stopped) break;
+  }
+  let failure: Failure<S, M> | undefined;
+  const raw = failures[0];
+  if (raw !== undefined) {
+    const shrink = options.shrink !== false && !keepGoing;
+    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: scheduler.maxTape });
+  }
+  return { failure, runs: tally.runs, steps: tally.steps, failures, witnessed: tally.witnessed, covered: scheduler.covered, corpus: scheduler.corpusSize, scheduler };
+}

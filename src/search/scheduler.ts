@@ -1,0 +1,167 @@
+/**
+ * One interface for every search strategy (issue 12, item 0; after stateright's
+ * src/checker/, one file per strategy, and its simulation Chooser): a Scheduler says which
+ * scenario runs at each index of a campaign and learns from what the runs reached. The
+ * random strategies (random.ts) learn nothing; the guided one (guided.ts) keeps a corpus of
+ * scenarios that reached new abstract states. Learning happens in rounds of fixed size, in
+ * index order, so a campaign stays a pure function of its seed whatever the number of
+ * workers running a round's slices. Every engine hands its first failure to the one
+ * minimization pipeline (src/minimize/tape.ts).
+ */
+import type { Protocol } from '../core/types.ts';
+import type { Scenario } from '../adversary/arbitraries.ts';
+import { type RunResult, runTape } from '../check/execute.ts';
+import { violationKey } from '../check/invariants.ts';
+import { failingRun, shrinkScenario } from '../minimize/tape.ts';
+import { coverageObserver } from './coverage.ts';
+
+export interface Failure<S, M> {
+  /** The shrunk scenario (its tape re-derives the run before action minimization). */
+  readonly scenario: Scenario;
+  /** The failing run: after shrinking, the minimized action list (src/minimize/actions.ts). */
+  readonly result: RunResult<S, M>;
+  /** Scenarios run before the first failure (1-based index of the failing one). */
+  readonly runsToFailure: number;
+  /** Scenarios tried while shrinking. */
+  readonly shrinks: number;
+  /** fast-check replay handles (seed and path), when fast-check drove the search. */
+  readonly seed?: number;
+  readonly path?: string;
+}
+
+export interface FuzzProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly steps: number;
+}
+
+/** A failing scenario of a campaign, before shrinking: enough to find it again and group it. */
+export interface RawFailure {
+  /** Scenario index in the campaign's seed stream. */
+  readonly index: number;
+  /** violationKey of its violation. */
+  readonly key: string;
+  readonly detail: string;
+}
+
+/** What one campaign (or one slice of it) found. */
+export interface CampaignSlice<S, M> {
+  /** The first failure (shrunk unless asked not to, or keep-going). */
+  readonly failure: Failure<S, M> | undefined;
+  readonly runs: number;
+  readonly steps: number;
+  /** Every failing scenario when keep-going; else the first one only. */
+  readonly failures: RawFailure[];
+  /** For each witness of the protocol, in how many runs it was reached. */
+  readonly witnessed: Record<string, number>;
+}
+
+/** What one run told the scheduler (recorded only for a scheduler that observes coverage). */
+export interface Outcome {
+  readonly index: number;
+  readonly steps: number;
+  readonly failed: boolean;
+  /** Abstract cluster states the run reached that the scheduler had not seen at its round's start. */
+  readonly novel: readonly string[];
+  readonly witnessed: readonly string[];
+}
+
+/**
+ * A search strategy. `scenario(i)` must be a pure function of the campaign seed, i, and the
+ * outcomes learnt from the rounds before i's round; `learn` takes one round's outcomes in
+ * index order and returns a delta that `apply` replays on a copy of the scheduler (a worker
+ * thread's), so every copy proposes the same scenarios.
+ */
+export interface Scheduler<D = unknown> {
+  readonly name: string;
+  /** Scenarios per round: what a round teaches is used from the next round on. */
+  readonly roundSize: number;
+  /** Whether runs observe abstract-state coverage (outcomes are recorded only then). */
+  readonly observes: boolean;
+  /** The campaign's longest tape (the shrinker's bound). */
+  readonly maxTape: number;
+  scenario(index: number): Scenario;
+  /** The keys of a run's coverage this scheduler has not seen (it may keep none: the random ones). */
+  novel(coverage: ReadonlySet<string>): string[];
+  learn(outcomes: readonly Outcome[]): D;
+  apply(delta: D): void;
+  /** Distinct abstract cluster states seen so far (0 for a scheduler that does not observe). */
+  readonly covered: number;
+}
+
+/** What runSlice did over [start, end): aggregates, every failure, and the outcomes if observed. */
+export interface SliceRun {
+  readonly runs: number;
+  readonly steps: number;
+  readonly failures: RawFailure[];
+  readonly witnessed: Record<string, number>;
+  readonly outcomes: Outcome[];
+  /** The deadline passed before the end (runs < end - start). */
+  readonly stopped: boolean;
+}
+
+export function noWitnesses<S, M>(protocol: Protocol<S, M>): Record<string, number> {
+  return Object.fromEntries((protocol.witnesses ?? []).map((w) => [w.name, 0]));
+}
+
+/**
+ * Run the scenarios start..end-1 a scheduler proposes, through the one executor. Stops after
+ * the first failure unless `keepGoing`; a deadline (ms since epoch, checked every 64
+ * scenarios: Date.now is not free) stops it early.
+ */
+export function runSlice<S, M>(
+  protocol: Protocol<S, M>,
+  scheduler: Scheduler,
+  options: {
+    start: number;
+    end: number;
+    keepGoing?: boolean | undefined;
+    deadline?: number | undefined;
+    onProgress?: ((p: FuzzProgress) => void) | undefined;
+    progressEvery?: number | undefined;
+  },
+): SliceRun {
+  const { start, end } = options;
+  const every = options.progressEvery ?? 1000;
+  const witnessed = noWitnesses(protocol);
+  const failures: RawFailure[] = [];
+  const outcomes: Outcome[] = [];
+  let steps = 0;
+  for (let i = start; i < end; i++) {
+    if (options.deadline !== undefined && (i - start) % 64 === 0 && i > start && Date.now() >= options.deadline) {
+      return { runs: i - start, steps, failures, witnessed, outcomes, stopped: true };
+    }
+    const sc = scheduler.scenario(i);
+    const coverage = scheduler.observes ? new Set<string>() : undefined;
+    const r = runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority, ...(coverage ? { observe: coverageObserver(protocol, sc.cfg, coverage) } : {}) });
+    steps += r.actions.length;
+    for (const name of r.witnessed) witnessed[name]!++;
+    if (coverage !== undefined) {
+      outcomes.push({ index: i, steps: r.actions.length, failed: r.violation !== undefined, novel: scheduler.novel(coverage), witnessed: [...r.witnessed] });
+    }
+    if (r.violation !== undefined) {
+      failures.push({ index: i, key: violationKey(r.violation), detail: r.violation.detail });
+      if (!options.keepGoing) return { runs: i - start + 1, steps, failures, witnessed, outcomes, stopped: false };
+    }
+    const done = i - start + 1;
+    if (options.onProgress && done % every === 0) options.onProgress({ done, total: end - start, steps });
+  }
+  return { runs: end - start, steps, failures, witnessed, outcomes, stopped: false };
+}
+
+/**
+ * A campaign's first failure, handed to the minimization pipeline: the scenario shrunk
+ * (tape, then config) and its run minimized, unless `shrink` is false (then the raw run).
+ */
+export function firstFailure<S, M>(
+  protocol: Protocol<S, M>,
+  sc: Scenario,
+  runsToFailure: number,
+  options: { shrink: boolean; maxTape: number; result?: RunResult<S, M> },
+): Failure<S, M> {
+  let scenario = sc;
+  let shrinks = 0;
+  if (options.shrink) ({ scenario, shrinks } = shrinkScenario(protocol, sc, options.maxTape));
+  const result = scenario === sc ? options.result ?? runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority }) : failingRun(protocol, scenario);
+  return { scenario, result, runsToFailure, shrinks };
+}
