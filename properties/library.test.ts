@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FIXTURE_FORMAT, type ProtocolSpec, check, clusterConfig, defineProtocol, explain, fuzz, readFixture, replay, sometimes, transition, writeFixture } from 'consensus-harness';
+import { FIXTURE_FORMAT, GENERIC_INVARIANTS, type ProtocolSpec, check, clusterConfig, defineProtocol, eventually, explain, fuzz, genericProperties, readFixture, replay, sometimes, transition, writeFixture } from 'consensus-harness';
 import { protocolProperty } from 'consensus-harness/vitest';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -81,6 +81,56 @@ describe('a protocol written against the public API', () => {
   });
 
   protocolProperty('protocolProperty: leader-echo is safe without Byzantine nodes', defineProtocol(leaderEcho()), { runs: 200, n: [4, 7], shape: { byzantine: false, maxHeights: 1 } });
+});
+
+describe('properties with memory and a final world (the forms the generic properties are written in)', () => {
+  it('the generic properties are public values in the same forms, one per generic name', () => {
+    const props = genericProperties(defineProtocol(leaderEcho()));
+    expect(props.map((p) => `${p.kind} ${p.name}`)).toEqual(['transition no-equivocation', 'transition integrity', 'transition validity', 'transition agreement', 'eventually termination']);
+    for (const p of props) expect(GENERIC_INVARIANTS[p.name]).toBe(p.description);
+  });
+
+  // A node that proposes its own value to everyone, and decides what it hears first: it
+  // disagrees (and "votes" twice when it hears two proposals). Two user properties find that
+  // through the step context (run memory) and the final world, with the generic ones off the hook.
+  const chatty: ProtocolSpec<{ self: number; heard: number }, { v: string }> = {
+    name: 'chatty',
+    node: {
+      init: (self) => ({ state: { self, heard: 0 }, effects: [{ kind: 'broadcast', msg: { v: `v${self}` } }] }),
+      // Every node but 0 acknowledges every proposal to node 0 (the bug: it should ack the first only).
+      onMessage: (s, _from, m) => ({ state: { ...s, heard: s.heard + 1 }, effects: s.self === 0 || m.v.startsWith('ack') ? [] : [{ kind: 'send', to: 0, msg: { v: `ack-${m.v}` } }] }),
+    },
+    properties: [
+      transition('one-ack', 'a node acknowledges one proposal only (kept in the run memory)', (t, _cfg, ctx) => {
+        for (const e of t.effects) {
+          if (e.kind !== 'send') continue;
+          const prior = ctx.first(`ack-by-${t.node}`, e.msg.v);
+          if (prior !== undefined && prior !== e.msg.v) return `node ${t.node} acked ${prior} and then ${e.msg.v}`;
+        }
+        return undefined;
+      }),
+      eventually('nothing-left', 'at the end no message is on the wire', (_states, _cfg, w) => (w.inFlight.length > 0 ? `${w.inFlight.length} in flight` : undefined)),
+    ],
+    decides: false,
+  };
+
+  it('a transition property remembers across steps through ctx.first', () => {
+    const r = check(defineProtocol(chatty), { cfg: clusterConfig(3), tape: [] });
+    expect(r.violation?.invariant).toBe('one-ack');
+    expect(r.violation?.detail).toMatch(/^node \d acked ack-v\d and then ack-v\d$/);
+  });
+
+  it('an eventually property sees the final world (run after the protocol went quiescent, before termination)', () => {
+    const quiet = defineProtocol({
+      ...chatty,
+      node: { ...chatty.node, onMessage: (st) => ({ state: { ...st, heard: st.heard + 1 }, effects: [] }) },
+      properties: [eventually('report', 'says what it saw at the end', (states, _cfg, w) => `${states.length} states, ${w.stepsAfterGst} steps after GST, ${w.inFlight.length} in flight, ${w.timers.length} timers`)],
+    });
+    const r = check(quiet, { cfg: clusterConfig(3), tape: [] });
+    // 3 nodes broadcast once: 6 deliveries after GST (the tape is empty), then nothing is left.
+    expect(r.violation?.invariant).toBe('report');
+    expect(r.violation?.detail).toBe('3 states, 6 steps after GST, 0 in flight, 0 timers');
+  });
 });
 
 describe('a protocol with a timer type of its own', () => {

@@ -21,6 +21,8 @@ export type {
   ClusterConfig,
   FaultBudget,
   WorldView,
+  StepContext,
+  FinalView,
   Protocol,
   MutantInfo,
 } from './core/types.ts';
@@ -39,6 +41,8 @@ export type { ProtocolSource, ReplayReport } from './api/run.ts';
 export type { RunResult, SkippedAction } from './check/execute.ts';
 export type { Violation } from './check/invariants.ts';
 export { GENERIC_INVARIANTS } from './check/invariants.ts';
+// The generic properties every deciding protocol is checked against, in the same forms a user writes.
+export { agreement, validity, integrity, noEquivocation, termination, genericProperties } from './check/generic.ts';
 export type { Action } from './sim/actions.ts';
 export type { World, Envelope } from './sim/world.ts';
 export { isCorrect } from './sim/world.ts';

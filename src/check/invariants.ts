@@ -1,7 +1,11 @@
-import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
+import type { ClusterConfig, FinalInvariant, NodeId, Protocol, StepContext, TransitionInvariant, WorldView } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
+import { compileProperties } from '../core/define.ts';
 import { faultOf } from './guard.ts';
-import { type World, allCorrectDecided, describeTimer, isByzantine } from '../sim/world.ts';
+import { GENERIC_INVARIANTS, genericProperties } from './generic.ts';
+import { type World, isByzantine } from '../sim/world.ts';
+
+export { GENERIC_INVARIANTS };
 
 /** A broken invariant, with where it broke. */
 export interface Violation {
@@ -12,16 +16,6 @@ export interface Violation {
   readonly node?: NodeId;
   readonly detail: string;
 }
-
-/** The generic invariants every protocol gets, by name, with what they mean. */
-export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
-  agreement: 'no two correct nodes decide different values at one height',
-  validity: 'a correct node decides only values that satisfy valid(v)',
-  integrity: 'a correct node decides at most once per height',
-  'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
-  termination: 'after GST every correct node decides all target heights within the step bound (protocols without decisions: the network goes quiescent)',
-  exception: 'no protocol function (reducer, view, invariant, Byzantine vocabulary, events) throws',
-};
 
 /** Every invariant name a protocol can report: generic, per transition, whole world, at the end. */
 export function invariantNames(protocol: Protocol<unknown, unknown>): { name: string; when: 'step' | 'end' }[] {
@@ -43,56 +37,112 @@ export function violationKey(v: Violation): string {
   return `exception: ${m ? m[1] : v.detail}`;
 }
 
+/** A protocol's generic properties, compiled once per protocol object (a Checker is made per run). */
+const genericCache = new WeakMap<object, { invariants: TransitionInvariant<unknown, unknown>[]; finals: FinalInvariant<unknown, unknown>[] }>();
+
+function genericOf<S, M>(p: Protocol<S, M>): { invariants: TransitionInvariant<S, M>[]; finals: FinalInvariant<S, M>[] } {
+  let hit = genericCache.get(p);
+  if (hit === undefined) {
+    const c = compileProperties(genericProperties(p));
+    hit = { invariants: c.invariants as TransitionInvariant<unknown, unknown>[], finals: c.finalInvariants as FinalInvariant<unknown, unknown>[] };
+    genericCache.set(p, hit);
+  }
+  return hit as unknown as { invariants: TransitionInvariant<S, M>[]; finals: FinalInvariant<S, M>[] };
+}
+
+const NO_DECISIONS: readonly (string | undefined)[] = [];
+
 /**
- * Checks every invariant after every step. Holds the little history the invariants
- * need (the votes correct nodes cast); one instance per run.
+ * Checks every property after every step: the protocol's transition properties, then the
+ * generic ones (check/generic.ts), per reducer call of a correct node; then the protocol's
+ * world properties. Holds the run's memory (StepContext.first: the first vote each correct
+ * node cast in each slot, for no-equivocation) and serves as the StepContext of every check.
+ * One instance per run.
  */
-export class Checker<S, M> {
+export class Checker<S, M> implements StepContext<S, M> {
+  /**
+   * The run's memory (key -> first value). No-equivocation keys are the protocol's vote slots
+   * as they are (the exhaustive search reads them as the run's history); other properties'
+   * keys are prefixed with the property's name.
+   */
   private readonly votes = new Map<string, string>();
   /** Names of the protocol's witnesses seen so far in this run. */
   readonly witnessed = new Set<string>();
+  private readonly checks: readonly TransitionInvariant<S, M>[];
+  /** Memory key prefix of each check (its name; none for no-equivocation, whose keys are vote slots). */
+  private readonly prefixes: readonly string[];
+  private readonly finals: readonly FinalInvariant<S, M>[];
+  /** During afterStep: the world after the step, and what decisions looked like before it. */
+  world!: WorldView<S, M>;
+  private keyPrefix = '';
+  /** Decisions first set in this step ("node|height"), and those made by calls already checked. */
+  private setInStep: Set<string> | null = null;
+  private madeInStep: Map<string, string> | null = null;
 
   constructor(
     private readonly protocol: Protocol<S, M>,
     private readonly cfg: ClusterConfig,
-  ) {}
+  ) {
+    const generic = genericOf(protocol);
+    this.checks = [...protocol.invariants, ...generic.invariants];
+    this.prefixes = this.checks.map((c) => (c.name === 'no-equivocation' ? '' : `${c.name}\u0000`));
+    this.finals = [...(protocol.finalInvariants ?? []), ...generic.finals];
+  }
+
+  decidedBefore(node: NodeId, height: number): string | undefined {
+    const key = `${node}|${height}`;
+    const made = this.madeInStep?.get(key);
+    if (made !== undefined) return made;
+    if (this.setInStep?.has(key)) return undefined;
+    return (this.world.decisions[node] ?? NO_DECISIONS)[height];
+  }
+
+  first(key: string, value: string): string | undefined {
+    const k = this.keyPrefix + key;
+    const prior = this.votes.get(k);
+    if (prior === undefined) this.votes.set(k, value);
+    return prior;
+  }
 
   afterStep(w: World<S, M>, record: StepRecord<S, M>, stepIndex: number): Violation | undefined {
-    const { cfg, protocol } = this;
+    const { cfg, protocol, checks } = this;
     const witnesses = protocol.witnesses;
+    this.world = w;
+    if (record.decided.length > 0) {
+      this.setInStep = new Set(record.decided.filter((d) => d.previous === undefined).map((d) => `${d.node}|${d.height}`));
+      this.madeInStep = new Map();
+    } else {
+      this.setInStep = null;
+      this.madeInStep = null;
+    }
     for (const t of record.transitions) {
-      if (isByzantine(cfg, t.node)) continue;
-      // Protocol code: a throw is a finding named by the check that threw. One try around each
-      // loop, not a guard around every check (guard.ts): these run many times per step.
-      let current = '';
-      try {
-        if (witnesses !== undefined) {
-          for (const wit of witnesses) {
-            current = `witness ${wit.name}`;
-            if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
+      if (!isByzantine(cfg, t.node)) {
+        // Protocol code: a throw is a finding named by the check that threw. One try around each
+        // loop, not a guard around every check (guard.ts): these run many times per step.
+        let current = '';
+        let kind = 'witness';
+        try {
+          if (witnesses !== undefined) {
+            for (const wit of witnesses) {
+              current = wit.name;
+              if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
+            }
           }
+          kind = 'invariant';
+          for (let c = 0; c < checks.length; c++) {
+            const inv = checks[c]!;
+            current = inv.name;
+            this.keyPrefix = this.prefixes[c]!;
+            const bad = inv.check(t, cfg, this);
+            if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
+          }
+        } catch (e) {
+          throw faultOf(`${kind} ${current}`, e);
         }
-        for (const inv of protocol.invariants) {
-          current = `invariant ${inv.name}`;
-          const bad = inv.check(t, cfg);
-          if (bad !== undefined) return { invariant: inv.name, step: stepIndex, node: t.node, detail: bad };
-        }
-      } catch (e) {
-        throw faultOf(current, e);
       }
-      for (const e of t.effects) {
-        if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
-        const vote = protocol.voteSlot(t.node, e.msg);
-        if (vote === undefined) continue;
-        const prior = this.votes.get(vote.slot);
-        if (prior === undefined) this.votes.set(vote.slot, vote.value);
-        else if (prior !== vote.value) {
-          return {
-            invariant: 'no-equivocation',
-            step: stepIndex,
-            node: t.node,
-            detail: `node ${t.node} voted ${JSON.stringify(prior)} and then ${JSON.stringify(vote.value)} in slot ${vote.slot}`,
-          };
+      if (this.madeInStep !== null) {
+        for (const e of t.effects) {
+          if (e.kind === 'decide' && !this.madeInStep.has(`${t.node}|${e.height}`)) this.madeInStep.set(`${t.node}|${e.height}`, e.value);
         }
       }
     }
@@ -100,64 +150,17 @@ export class Checker<S, M> {
       const bad = inv.check(w);
       if (bad !== undefined) return { invariant: inv.name, step: stepIndex, detail: bad };
     }
-    for (const d of record.decided) {
-      if (isByzantine(cfg, d.node)) continue;
-      if (d.previous !== undefined) {
-        return {
-          invariant: 'integrity',
-          step: stepIndex,
-          node: d.node,
-          detail: `node ${d.node} decided twice at height ${d.height}: ${JSON.stringify(d.previous)} then ${JSON.stringify(d.value)}`,
-        };
-      }
-      if (!protocol.isValidValue(d.value)) {
-        return { invariant: 'validity', step: stepIndex, node: d.node, detail: `node ${d.node} decided invalid value ${JSON.stringify(d.value)} at height ${d.height}` };
-      }
-      for (let other = 0; other < cfg.n; other++) {
-        if (other === d.node || isByzantine(cfg, other)) continue;
-        const theirs = w.decisions[other]![d.height];
-        if (theirs !== undefined && theirs !== d.value) {
-          return {
-            invariant: 'agreement',
-            step: stepIndex,
-            node: d.node,
-            detail: `height ${d.height}: node ${d.node} decided ${JSON.stringify(d.value)} but node ${other} decided ${JSON.stringify(theirs)}`,
-          };
-        }
-      }
-    }
     return undefined;
   }
 
-  /** Termination: checked when the post-GST run ends (quiescent or out of step budget). */
+  /** The end of a run that reached GST: the protocol's `eventually` properties, then termination. */
   atEnd(w: World<S, M>, stepIndex: number): Violation | undefined {
     if (!w.gst) return undefined;
-    for (const inv of this.protocol.finalInvariants ?? []) {
-      const correct = w.states.filter((_s, i) => !isByzantine(w.cfg, i));
-      const bad = inv.check(correct, w.cfg);
+    const correct = w.states.filter((_s, i) => !isByzantine(w.cfg, i));
+    for (const inv of this.finals) {
+      const bad = inv.check(correct, w.cfg, w);
       if (bad !== undefined) return { invariant: inv.name, step: stepIndex, detail: bad };
     }
-    if (this.protocol.decides === false) {
-      if (w.inFlight.length > 0 || w.timers.length > 0) {
-        return { invariant: 'termination', step: stepIndex, detail: `not quiescent after ${w.stepsAfterGst} post-GST steps (bound ${w.cfg.gstStepBound})` };
-      }
-      return undefined;
-    }
-    if (allCorrectDecided(w)) return undefined;
-    // Say why, node by node: where it is stuck (height, round, step, lock) and what could still
-    // move it (messages on the way to it, its pending timers), so the story is in the message.
-    const missing: string[] = [];
-    for (let i = 0; i < w.cfg.n; i++) {
-      if (isByzantine(w.cfg, i)) continue;
-      const got = w.decisions[i]!.filter((v) => v !== undefined).length;
-      if (got >= w.cfg.heights) continue;
-      const v = this.protocol.view(w.states[i]!);
-      const inbox = w.inFlight.filter((e) => e.to === i).length;
-      const timers = w.timers.filter((t) => t.node === i).map((t) => describeTimer(t.timer));
-      missing.push(`node ${i} decided ${got}/${w.cfg.heights} (at h${v.height} r${v.round} ${v.step}, lock ${v.lock}; ` +
-        `${inbox} message(s) to it in flight, ${timers.length ? `timers ${timers.join(', ')}` : 'no timer pending'}${w.crashed[i] ? ', crashed' : ''})`);
-    }
-    const why = w.stepsAfterGst >= w.cfg.gstStepBound ? `still undecided after ${w.stepsAfterGst} post-GST steps (bound ${w.cfg.gstStepBound})` : `quiescent after ${w.stepsAfterGst} post-GST steps`;
-    return { invariant: 'termination', step: stepIndex, detail: `${why}: ${missing.join('; ')}` };
+    return undefined;
   }
 }

@@ -9,10 +9,12 @@ import type {
   ByzantineContext,
   ClusterConfig,
   FinalInvariant,
+  FinalView,
   NodeId,
   NodeView,
   Protocol,
   Step,
+  StepContext,
   Timer,
   Transition,
   TransitionInvariant,
@@ -41,8 +43,8 @@ export interface NodeSpec<S, M, T extends object = Timer> {
 /** A property, in one of stateright's four forms (src/lib.rs, Property). */
 export type Property<S, M> =
   | { readonly kind: 'always'; readonly name: string; readonly description: string; check(w: WorldView<S, M>): string | undefined }
-  | { readonly kind: 'transition'; readonly name: string; readonly description: string; check(t: Transition<S, M>, cfg: ClusterConfig): string | undefined }
-  | { readonly kind: 'eventually'; readonly name: string; readonly description: string; check(states: readonly S[], cfg: ClusterConfig): string | undefined }
+  | { readonly kind: 'transition'; readonly name: string; readonly description: string; check(t: Transition<S, M>, cfg: ClusterConfig, ctx: StepContext<S, M>): string | undefined }
+  | { readonly kind: 'eventually'; readonly name: string; readonly description: string; check(states: readonly S[], cfg: ClusterConfig, world: FinalView<S, M>): string | undefined }
   | { readonly kind: 'sometimes'; readonly name: string; readonly description: string; seen(t: Transition<S, M>, cfg: ClusterConfig): boolean };
 
 /** Holds after every step, over the whole cluster. Return a message saying what is wrong, or undefined. */
@@ -50,19 +52,25 @@ export function always<S, M>(name: string, description: string, check: (w: World
   return { kind: 'always', name, description, check };
 }
 
-/** Holds for every reducer call of a correct node (before/after state, input, effects). */
-export function transition<S, M>(name: string, description: string, check: (t: Transition<S, M>, cfg: ClusterConfig) => string | undefined): Property<S, M> {
+/**
+ * Holds for every reducer call of a correct node (before/after state, input, effects). `ctx`
+ * gives the cluster after the step, the node's earlier decisions and the run's memory.
+ */
+export function transition<S, M>(name: string, description: string, check: (t: Transition<S, M>, cfg: ClusterConfig, ctx: StepContext<S, M>) => string | undefined): Property<S, M> {
   return { kind: 'transition', name, description, check };
 }
 
-/** Holds when a run that reached GST has ended: over the final states of the correct nodes. */
-export function eventually<S, M>(name: string, description: string, check: (states: readonly S[], cfg: ClusterConfig) => string | undefined): Property<S, M> {
+/**
+ * Holds when a run that reached GST has ended: over the final states of the correct nodes
+ * (and, for what states do not say, the whole cluster at the end: decisions, messages, timers).
+ */
+export function eventually<S, M>(name: string, description: string, check: (states: readonly S[], cfg: ClusterConfig, world: FinalView<S, M>) => string | undefined): Property<S, M> {
   return { kind: 'eventually', name, description, check };
 }
 
 /** Named transition checks (a protocol's own TransitionInvariant list) as properties, in order. */
 export function transitions<S, M>(checks: readonly TransitionInvariant<S, M>[]): Property<S, M>[] {
-  return checks.map((c) => transition(c.name, c.description, (t, cfg) => c.check(t, cfg)));
+  return checks.map((c) => transition(c.name, c.description, (t, cfg, ctx) => c.check(t, cfg, ctx)));
 }
 
 /** Is reached by at least one run of a campaign (a witness that the search got there). */
@@ -130,26 +138,7 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     if (names.has(p.name)) throw new UserError(`protocol ${spec.name}: two properties are named ${JSON.stringify(p.name)}`);
     names.add(p.name);
   }
-  const invariants: TransitionInvariant<S, M>[] = [];
-  const worldInvariants: WorldInvariant<S, M>[] = [];
-  const finalInvariants: FinalInvariant<S>[] = [];
-  const witnesses: Witness<S, M>[] = [];
-  for (const p of props) {
-    switch (p.kind) {
-      case 'always':
-        worldInvariants.push({ name: p.name, description: p.description, check: p.check });
-        break;
-      case 'transition':
-        invariants.push({ name: p.name, description: p.description, check: p.check });
-        break;
-      case 'eventually':
-        finalInvariants.push({ name: p.name, description: p.description, check: p.check });
-        break;
-      case 'sometimes':
-        witnesses.push({ name: p.name, description: p.description, seen: p.seen });
-        break;
-    }
-  }
+  const { invariants, worldInvariants, finalInvariants, witnesses } = compileProperties(props);
   const key = spec.messageKey ?? canonicalJson;
   return {
     name: spec.name,
@@ -173,6 +162,33 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     ...(spec.decides !== undefined ? { decides: spec.decides } : {}),
     ...(spec.abstraction ? { abstraction: spec.abstraction } : {}),
   };
+}
+
+/** Properties sorted into the harness's four lists (by form), in declaration order. */
+export function compileProperties<S, M>(props: readonly Property<S, M>[]): {
+  invariants: TransitionInvariant<S, M>[];
+  worldInvariants: WorldInvariant<S, M>[];
+  finalInvariants: FinalInvariant<S, M>[];
+  witnesses: Witness<S, M>[];
+} {
+  const out = { invariants: [] as TransitionInvariant<S, M>[], worldInvariants: [] as WorldInvariant<S, M>[], finalInvariants: [] as FinalInvariant<S, M>[], witnesses: [] as Witness<S, M>[] };
+  for (const p of props) {
+    switch (p.kind) {
+      case 'always':
+        out.worldInvariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'transition':
+        out.invariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'eventually':
+        out.finalInvariants.push({ name: p.name, description: p.description, check: p.check });
+        break;
+      case 'sometimes':
+        out.witnesses.push({ name: p.name, description: p.description, seen: p.seen });
+        break;
+    }
+  }
+  return out;
 }
 
 /** What is wrong with a value that should be a ProtocolSpec, naming the missing member; undefined if nothing. */

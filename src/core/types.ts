@@ -57,7 +57,27 @@ export interface VoteSlot {
 export interface TransitionInvariant<S, M> {
   readonly name: string;
   readonly description: string;
-  check(t: Transition<S, M>, cfg: ClusterConfig): string | undefined;
+  /** `ctx` is always given by the harness; optional so a check can be called by hand in a test. */
+  check(t: Transition<S, M>, cfg: ClusterConfig, ctx?: StepContext<S, M>): string | undefined;
+}
+
+/**
+ * What a transition check may know beyond the one reducer call: the cluster after the step,
+ * the node's earlier decisions, and the run's memory (stateright's ActorModel history, as a
+ * map from key to the first value recorded under it). The generic properties are written
+ * with it (check/generic.ts): integrity asks decidedBefore, no-equivocation keeps the first
+ * vote of each slot with `first`.
+ */
+export interface StepContext<S, M> {
+  /** The cluster after this step. */
+  readonly world: WorldView<S, M>;
+  /** The decision `node` had made at `height` before this reducer call, or undefined. */
+  decidedBefore(node: NodeId, height: number): string | undefined;
+  /**
+   * The run's memory: records `value` under `key` unless a value is there already, and
+   * returns the value that was there (undefined the first time). Keys are per property.
+   */
+  first(key: string, value: string): string | undefined;
 }
 
 /** One reducer call: the input, the state before and after, the effects. */
@@ -123,7 +143,7 @@ export interface Protocol<S, M> {
    */
   readonly decides?: boolean;
   /** Checked once, when a run that reached GST ends (PoW: correct nodes converge on one head). */
-  readonly finalInvariants?: readonly FinalInvariant<S>[];
+  readonly finalInvariants?: readonly FinalInvariant<S, M>[];
   /** Checks over the whole cluster after every step. */
   readonly worldInvariants?: readonly WorldInvariant<S, M>[];
   /** What the search should reach at least once; counted per run, reported per campaign. */
@@ -169,10 +189,18 @@ export interface Witness<S, M> {
 }
 
 /** A named check over the final states of a run that reached GST and went quiescent. */
-export interface FinalInvariant<S> {
+export interface FinalInvariant<S, M = unknown> {
   readonly name: string;
   readonly description: string;
-  check(states: readonly S[], cfg: ClusterConfig): string | undefined;
+  /** `states`: the correct nodes' final states; `world`: the whole cluster at the end. */
+  check(states: readonly S[], cfg: ClusterConfig, world?: FinalView<S, M>): string | undefined;
+}
+
+/** The cluster when a run ends: the world view plus the timers still pending and the time since GST. */
+export interface FinalView<S, M> extends WorldView<S, M> {
+  readonly timers: readonly { readonly node: NodeId; readonly timer: object }[];
+  /** Steps taken since GST (the run ends when every correct node decided, quiescent, or at cfg.gstStepBound). */
+  readonly stepsAfterGst: number;
 }
 
 export interface FaultBudget {

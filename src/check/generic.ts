@@ -1,0 +1,121 @@
+/**
+ * The generic properties every deciding protocol gets (agreement, validity, integrity,
+ * no-equivocation, termination), written in the same public forms a user writes
+ * (core/define.ts: `transition`, `eventually`), over what the protocol declares: its
+ * decisions (decide effects), valid(v), its vote slots and its view. Nothing here knows a
+ * protocol's arithmetic: each property reads effects and the cluster, never the reducer.
+ */
+import type { ClusterConfig, NodeView, Protocol, VoteSlot } from '../core/types.ts';
+import { type Property, eventually, transition } from '../core/define.ts';
+import { allCorrectDecided, describeTimer, isByzantine } from '../sim/world.ts';
+
+/** The generic property names, with what they mean (`list` prints these). */
+export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
+  agreement: 'no two correct nodes decide different values at one height',
+  validity: 'a correct node decides only values that satisfy valid(v)',
+  integrity: 'a correct node decides at most once per height',
+  'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
+  termination: 'after GST every correct node decides all target heights within the step bound (protocols without decisions: the network goes quiescent)',
+  exception: 'no protocol function (reducer, view, invariant, Byzantine vocabulary, events) throws',
+};
+
+/** A correct node never casts two different votes in one slot (the slot is the protocol's: voteSlot). */
+export function noEquivocation<S, M>(voteSlot: (from: number, msg: M) => VoteSlot | undefined): Property<S, M> {
+  return transition('no-equivocation', GENERIC_INVARIANTS['no-equivocation']!, (t, _cfg, ctx) => {
+    for (const e of t.effects) {
+      if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+      const vote = voteSlot(t.node, e.msg);
+      if (vote === undefined) continue;
+      const prior = ctx.first(vote.slot, vote.value);
+      if (prior !== undefined && prior !== vote.value) {
+        return `node ${t.node} voted ${JSON.stringify(prior)} and then ${JSON.stringify(vote.value)} in slot ${vote.slot}`;
+      }
+    }
+    return undefined;
+  });
+}
+
+/** A correct node decides at most once per height (a second decide, even of the same value, breaks it). */
+export function integrity<S, M>(): Property<S, M> {
+  return transition('integrity', GENERIC_INVARIANTS['integrity']!, (t, _cfg, ctx) => {
+    let seen: Map<number, string> | undefined;
+    for (const e of t.effects) {
+      if (e.kind !== 'decide') continue;
+      const prior = seen?.get(e.height) ?? ctx.decidedBefore(t.node, e.height);
+      if (prior !== undefined) return `node ${t.node} decided twice at height ${e.height}: ${JSON.stringify(prior)} then ${JSON.stringify(e.value)}`;
+      (seen ??= new Map()).set(e.height, e.value);
+    }
+    return undefined;
+  });
+}
+
+/** A correct node decides only values that satisfy valid(v). */
+export function validity<S, M>(isValidValue: (value: string) => boolean): Property<S, M> {
+  return transition('validity', GENERIC_INVARIANTS['validity']!, (t) => {
+    for (const e of t.effects) {
+      if (e.kind === 'decide' && !isValidValue(e.value)) return `node ${t.node} decided invalid value ${JSON.stringify(e.value)} at height ${e.height}`;
+    }
+    return undefined;
+  });
+}
+
+/** No two correct nodes decide different values at one height: each decision against every other correct node's. */
+export function agreement<S, M>(): Property<S, M> {
+  return transition('agreement', GENERIC_INVARIANTS['agreement']!, (t, cfg, ctx) => {
+    for (const e of t.effects) {
+      if (e.kind !== 'decide') continue;
+      for (let other = 0; other < cfg.n; other++) {
+        if (other === t.node || isByzantine(cfg, other)) continue;
+        const theirs = ctx.world.decisions[other]![e.height];
+        if (theirs !== undefined && theirs !== e.value) {
+          return `height ${e.height}: node ${t.node} decided ${JSON.stringify(e.value)} but node ${other} decided ${JSON.stringify(theirs)}`;
+        }
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
+ * After GST every correct node decides every target height within the step bound (for a
+ * protocol without decisions: the cluster goes quiescent). A failure says, node by node,
+ * where it is stuck (the protocol's view) and what could still move it (messages on the way
+ * to it, pending timers).
+ */
+export function termination<S, M>(view: (state: S) => NodeView, decides = true): Property<S, M> {
+  return eventually('termination', GENERIC_INVARIANTS['termination']!, (_states, cfg: ClusterConfig, w) => {
+    if (!decides) {
+      if (w.inFlight.length > 0 || w.timers.length > 0) return `not quiescent after ${w.stepsAfterGst} post-GST steps (bound ${cfg.gstStepBound})`;
+      return undefined;
+    }
+    // The harness hands the simulator's world here (a FinalView is a view of it).
+    if (allCorrectDecided(w as unknown as Parameters<typeof allCorrectDecided>[0])) return undefined;
+    const missing: string[] = [];
+    for (let i = 0; i < cfg.n; i++) {
+      if (isByzantine(cfg, i)) continue;
+      const got = w.decisions[i]!.filter((v) => v !== undefined).length;
+      if (got >= cfg.heights) continue;
+      const v = view(w.states[i]!);
+      const inbox = w.inFlight.filter((e) => e.to === i).length;
+      const timers = w.timers.filter((t) => t.node === i).map((t) => describeTimer(t.timer as never));
+      missing.push(`node ${i} decided ${got}/${cfg.heights} (at h${v.height} r${v.round} ${v.step}, lock ${v.lock}; ` +
+        `${inbox} message(s) to it in flight, ${timers.length ? `timers ${timers.join(', ')}` : 'no timer pending'}${w.crashed[i] ? ', crashed' : ''})`);
+    }
+    const why = w.stepsAfterGst >= cfg.gstStepBound ? `still undecided after ${w.stepsAfterGst} post-GST steps (bound ${cfg.gstStepBound})` : `quiescent after ${w.stepsAfterGst} post-GST steps`;
+    return `${why}: ${missing.join('; ')}`;
+  });
+}
+
+/**
+ * The generic properties of a protocol, in the order they are checked after its own:
+ * per reducer call no-equivocation, integrity, validity, agreement; at the end termination.
+ */
+export function genericProperties<S, M>(p: Pick<Protocol<S, M>, 'voteSlot' | 'isValidValue' | 'view' | 'decides'>): Property<S, M>[] {
+  return [
+    noEquivocation<S, M>((from, msg) => p.voteSlot(from, msg)),
+    integrity<S, M>(),
+    validity<S, M>((v) => p.isValidValue(v)),
+    agreement<S, M>(),
+    termination<S, M>((s) => p.view(s), p.decides !== false),
+  ];
+}
