@@ -9,10 +9,10 @@ import { UserError } from '../core/errors.ts';
 import { sha256Hex } from '../core/hash.ts';
 import { DEFAULT_SHAPE, type Scenario, type ScenarioShape } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
-import { type Failure, type Outcome, type RawFailure, firstFailure } from '../search/scheduler.ts';
+import { type Failure, type Outcome, type RawFailure, Tally, firstFailure, mergeRound, roundRange } from '../search/scheduler.ts';
 import { distinctFailures, fuzzCampaign } from '../search/random.ts';
 import { huntWithFastCheck } from '../search/fastcheck.ts';
-import { type GuidedOptions, GuidedScheduler, GuidedTally, guidedCampaign, mergeRound, roundRange } from '../search/guided.ts';
+import { type GuidedOptions, GuidedScheduler, guidedCampaign } from '../search/guided.ts';
 import { type Fixture, FIXTURE_FORMAT } from '../trace/fixture.ts';
 import { type LoadedProtocol, loadProtocol } from '../protocols/load.ts';
 import { type ProtocolSource, asProtocol } from './run.ts';
@@ -265,9 +265,9 @@ async function guidedInWorkers(
   k: number,
   protocol: AnyProtocol,
   progress: (done: number, steps: number) => void,
-): Promise<{ tally: GuidedTally; failures: RawFailure[]; scheduler: GuidedScheduler }> {
+): Promise<{ tally: Tally; failures: RawFailure[]; scheduler: GuidedScheduler }> {
   const scheduler = new GuidedScheduler(job.seed, job.shape, job.start, job.guided);
-  const tally = new GuidedTally(Object.fromEntries((protocol.witnesses ?? []).map((w) => [w.name, 0])));
+  const tally = new Tally(Object.fromEntries((protocol.witnesses ?? []).map((w) => [w.name, 0])));
   const failures: RawFailure[] = [];
   const pool = Array.from({ length: k }, () => new Worker(workerEntry(), { workerData: job }));
   // One pending reply per worker: its resolve and reject.

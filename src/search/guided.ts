@@ -20,7 +20,7 @@ import type { Protocol } from '../core/types.ts';
 import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, TAPE_VALUE_MAX } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
 import type { Priority } from '../adversary/priority.ts';
-import { type CampaignSlice, type Failure, type FuzzProgress, type Outcome, type RawFailure, type Scheduler, firstFailure, noWitnesses, runSlice } from './scheduler.ts';
+import { type CampaignSlice, type FuzzProgress, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
 
 export interface GuidedOptions {
   /** Scenarios per round (default 100): the corpus grows between rounds only. */
@@ -213,37 +213,6 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   }
 }
 
-/** Round k of a campaign over [start, end): its index range. */
-export function roundRange(start: number, end: number, roundSize: number, k: number): { lo: number; hi: number } {
-  const lo = start + k * roundSize;
-  return { lo, hi: Math.min(end, lo + roundSize) };
-}
-
-/** One round's slice results merged in index order, cut after the first failure unless keep-going. */
-export function mergeRound(outcomes: readonly Outcome[], keepGoing: boolean): Outcome[] {
-  const sorted = [...outcomes].sort((a, b) => a.index - b.index);
-  if (keepGoing) return sorted;
-  const cut = sorted.findIndex((o) => o.failed);
-  return cut < 0 ? sorted : sorted.slice(0, cut + 1);
-}
-
-/** Totals of a campaign, from its outcomes in index order (so the same for any worker count). */
-export class GuidedTally {
-  runs = 0;
-  steps = 0;
-  readonly witnessed: Record<string, number>;
-  constructor(witnessed: Record<string, number>) {
-    this.witnessed = witnessed;
-  }
-  add(outcomes: readonly Outcome[]): void {
-    for (const o of outcomes) {
-      this.runs++;
-      this.steps += o.steps;
-      for (const name of o.witnessed) this.witnessed[name] = (this.witnessed[name] ?? 0) + 1;
-    }
-  }
-}
-
 export interface GuidedCampaign<S, M> extends CampaignSlice<S, M> {
   /** Distinct abstract cluster states reached. */
   readonly covered: number;
@@ -276,31 +245,6 @@ export function guidedCampaign<S, M>(
 ): GuidedCampaign<S, M> {
   const shape = { ...(options.shape ?? DEFAULT_SHAPE), strategy: options.shape?.strategy ?? 'mixed' } as ScenarioShape;
   const scheduler = new GuidedScheduler(options.seed, shape, options.start, options.guided);
-  const keepGoing = options.keepGoing ?? false;
-  const tally = new GuidedTally(noWitnesses(protocol));
-  const failures: RawFailure[] = [];
-  const every = options.progressEvery ?? 1000;
-  let reported = 0;
-  for (let k = 0; ; k++) {
-    const { lo, hi } = roundRange(options.start, options.end, scheduler.roundSize, k);
-    if (lo >= options.end) break;
-    const out = runSlice(protocol, scheduler, { start: lo, end: hi, keepGoing, deadline: options.deadline });
-    const outcomes = mergeRound(out.outcomes, keepGoing);
-    tally.add(outcomes);
-    failures.push(...out.failures);
-    scheduler.learn(outcomes);
-    options.onRound?.({ runs: tally.runs, covered: scheduler.covered, corpus: scheduler.corpusSize });
-    if (options.onProgress && tally.runs - reported >= every) {
-      reported = tally.runs;
-      options.onProgress({ done: tally.runs, total: options.end - options.start, steps: tally.steps });
-    }
-    if ((failures.length > 0 && !keepGoing) || out.stopped) break;
-  }
-  let failure: Failure<S, M> | undefined;
-  const raw = failures[0];
-  if (raw !== undefined) {
-    const shrink = options.shrink !== false && !keepGoing;
-    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: scheduler.maxTape });
-  }
-  return { failure, runs: tally.runs, steps: tally.steps, failures, witnessed: tally.witnessed, covered: scheduler.covered, corpus: scheduler.corpusSize, scheduler };
+  const out = roundsCampaign(protocol, scheduler, options);
+  return { ...out, corpus: scheduler.corpusSize, scheduler };
 }

@@ -165,3 +165,108 @@ export function firstFailure<S, M>(
   const result = scenario === sc ? options.result ?? runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority }) : failingRun(protocol, scenario);
   return { scenario, result, runsToFailure, shrinks };
 }
+
+/** Round k of a campaign over [start, end): its index range. */
+export function roundRange(start: number, end: number, roundSize: number, k: number): { lo: number; hi: number } {
+  const lo = start + k * roundSize;
+  return { lo, hi: Math.min(end, lo + roundSize) };
+}
+
+/** One round's slice results merged in index order, cut after the first failure unless keep-going. */
+export function mergeRound(outcomes: readonly Outcome[], keepGoing: boolean): Outcome[] {
+  const sorted = [...outcomes].sort((a, b) => a.index - b.index);
+  if (keepGoing) return sorted;
+  const cut = sorted.findIndex((o) => o.failed);
+  return cut < 0 ? sorted : sorted.slice(0, cut + 1);
+}
+
+/** Totals of a learning campaign, from its outcomes in index order (so the same for any worker count). */
+export class Tally {
+  runs = 0;
+  steps = 0;
+  readonly witnessed: Record<string, number>;
+  constructor(witnessed: Record<string, number>) {
+    this.witnessed = witnessed;
+  }
+  add(outcomes: readonly Outcome[]): void {
+    for (const o of outcomes) {
+      this.runs++;
+      this.steps += o.steps;
+      for (const name of o.witnessed) this.witnessed[name] = (this.witnessed[name] ?? 0) + 1;
+    }
+  }
+}
+
+/**
+ * A campaign of a scheduler that learns, in this thread: round after round, run, merge in
+ * index order, learn; stop at the first failure (shrunk unless `shrink` is false) unless
+ * keep-going. api/campaign.ts runs the same rounds over worker threads.
+ */
+export function roundsCampaign<S, M>(
+  protocol: Protocol<S, M>,
+  scheduler: Scheduler,
+  options: {
+    start: number;
+    end: number;
+    shrink?: boolean;
+    keepGoing?: boolean;
+    deadline?: number | undefined;
+    onProgress?: (p: FuzzProgress) => void;
+    progressEvery?: number;
+    /** After each round: runs so far and distinct abstract states (coverage over time). */
+    onRound?: (p: { runs: number; covered: number; corpus: number }) => void;
+  },
+): CampaignSlice<S, M> & { covered: number } {
+  const keepGoing = options.keepGoing ?? false;
+  const tally = new Tally(noWitnesses(protocol));
+  const failures: RawFailure[] = [];
+  const every = options.progressEvery ?? 1000;
+  let reported = 0;
+  for (let k = 0; ; k++) {
+    const { lo, hi } = roundRange(options.start, options.end, scheduler.roundSize, k);
+    if (lo >= options.end) break;
+    const out = runSlice(protocol, scheduler, { start: lo, end: hi, keepGoing, deadline: options.deadline });
+    const outcomes = mergeRound(out.outcomes, keepGoing);
+    tally.add(outcomes);
+    failures.push(...out.failures);
+    scheduler.learn(outcomes);
+    options.onRound?.({ runs: tally.runs, covered: scheduler.covered, corpus: (scheduler as { corpusSize?: number }).corpusSize ?? 0 });
+    if (options.onProgress && tally.runs - reported >= every) {
+      reported = tally.runs;
+      options.onProgress({ done: tally.runs, total: options.end - options.start, steps: tally.steps });
+    }
+    if ((failures.length > 0 && !keepGoing) || out.stopped) break;
+  }
+  let failure: Failure<S, M> | undefined;
+  const raw = failures[0];
+  if (raw !== undefined) {
+    const shrink = options.shrink !== false && !keepGoing;
+    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: scheduler.maxTape });
+  }
+  return { failure, runs: tally.runs, steps: tally.steps, failures, witnessed: tally.witnessed, covered: scheduler.covered };
+}
+
+/**
+ * Another scheduler's scenarios, unchanged, with the abstract states they reach counted
+ * (rounds of `roundSize`): how the bench and tests compare the coverage of the random
+ * strategies with guided search's.
+ */
+export function measured(base: Scheduler, roundSize = 100): Scheduler<null> {
+  const coverage = new Set<string>();
+  return {
+    name: `${base.name} (coverage measured)`,
+    roundSize,
+    observes: true,
+    maxTape: base.maxTape,
+    get covered() {
+      return coverage.size;
+    },
+    scenario: (index) => base.scenario(index),
+    novel: (keys) => [...keys].filter((k) => !coverage.has(k)),
+    learn: (outcomes) => {
+      for (const o of outcomes) for (const k of o.novel) coverage.add(k);
+      return null;
+    },
+    apply: () => {},
+  };
+}

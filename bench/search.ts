@@ -1,0 +1,122 @@
+/**
+ * Search strategies measured (issue 12, items 3 and 4): per mutant of every protocol, at
+ * n=4 and n=7, scenarios and seconds to the first failure for uniform, priority, mixed and
+ * guided delivery over several seeds (median and worst; a seed that finds nothing within
+ * the time cap is a miss), and the distinct abstract cluster states (src/search/coverage.ts)
+ * each strategy reaches per second on the correct protocols. One core, no shrinking (the
+ * time to find, not to explain). Shape: the fuzz command's default (campaignShape) with
+ * the given n.
+ *
+ *   npx tsx bench/search.ts                                   everything (long: hours)
+ *   npx tsx bench/search.ts --protocols tendermint --n 7 --strategies mixed,guided --seeds 6
+ *   npx tsx bench/search.ts --no-kills --coverage-seconds 10  coverage only
+ */
+import { parseArgs } from 'node:util';
+import type { ScenarioShape } from '../src/adversary/arbitraries.ts';
+import { campaignShape } from '../src/api/campaign.ts';
+import { PROTOCOLS } from '../src/protocols/registry.ts';
+import { fuzzCampaign, randomScheduler } from '../src/search/random.ts';
+import { guidedCampaign } from '../src/search/guided.ts';
+import { measured, roundsCampaign } from '../src/search/scheduler.ts';
+
+const STRATEGIES = ['uniform', 'priority', 'mixed', 'guided'] as const;
+type Strategy = (typeof STRATEGIES)[number];
+
+const { values } = parseArgs({
+  options: {
+    protocols: { type: 'string' },
+    mutants: { type: 'string' },
+    n: { type: 'string', default: '4,7' },
+    strategies: { type: 'string', default: STRATEGIES.join(',') },
+    seeds: { type: 'string', default: '6' },
+    cap: { type: 'string', default: '60' },
+    'coverage-seconds': { type: 'string', default: '10' },
+    'no-kills': { type: 'boolean', default: false },
+    'no-coverage': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(`usage: npx tsx bench/search.ts [--protocols a,b] [--mutants m,..] [--n 4,7] [--strategies ${STRATEGIES.join(',')}]
+       [--seeds K] [--cap SECONDS] [--coverage-seconds S] [--no-kills] [--no-coverage]
+
+Kills: for each protocol, mutant, n and strategy, K seeds (search-1..search-K), each run
+until its first failure or CAP seconds (default 60): runs and seconds, median and worst,
+misses. Target (issue 12): median under 10 s and worst under 60 s for every mutant.
+Coverage: each strategy for S seconds (default 10) on every correct protocol at each n:
+distinct abstract cluster states reached, per second; target guided >= 2x uniform.`);
+  process.exit(0);
+}
+
+const protocols = values.protocols ? values.protocols.split(',') : Object.keys(PROTOCOLS);
+const sizes = values.n.split(',').map(Number);
+const strategies = values.strategies.split(',') as Strategy[];
+for (const s of strategies) if (!STRATEGIES.includes(s)) throw new Error(`--strategies: unknown ${s}`);
+const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => `search-${i + 1}`);
+const cap = Number(values.cap) * 1000;
+const mutantFilter = values.mutants ? new Set(values.mutants.split(',')) : undefined;
+
+function shapeOf(n: number, strategy: Strategy): ScenarioShape {
+  return campaignShape({ sizes: [n], strategy: strategy === 'guided' ? 'mixed' : strategy });
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** Runs and seconds to the first failure, or undefined runs on a miss (nothing within the cap). */
+function kill(name: string, mutant: string, n: number, strategy: Strategy, seed: string): { runs: number | undefined; seconds: number } {
+  const p = PROTOCOLS[name]!.create(mutant);
+  const shape = shapeOf(n, strategy);
+  const t0 = performance.now();
+  const options = { seed, start: 0, end: 10_000_000, shape, shrink: false, deadline: Date.now() + cap };
+  const out = strategy === 'guided' ? guidedCampaign(p, options) : fuzzCampaign(p, options);
+  return { runs: out.failure?.runsToFailure, seconds: (performance.now() - t0) / 1000 };
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+if (!values['no-kills']) {
+  console.log(`kills: ${seeds.length} seeds, cap ${values.cap} s, no shrinking; runs and seconds to the first failure (median / worst; worst = cap on a miss)`);
+  console.log(['protocol', 'mutant', 'n', 'strategy', 'runs med', 'runs worst', 's med', 's worst', 'misses'].join('\t'));
+  const missed: string[] = [];
+  for (const name of protocols) {
+    for (const { name: mutant } of PROTOCOLS[name]!.mutants) {
+      if (mutantFilter && !mutantFilter.has(mutant)) continue;
+      for (const n of sizes) {
+        for (const strategy of strategies) {
+          const results = seeds.map((seed) => kill(name, mutant, n, strategy, seed));
+          const misses = results.filter((r) => r.runs === undefined).length;
+          const runs = results.map((r) => r.runs ?? Number.POSITIVE_INFINITY);
+          const secs = results.map((r) => (r.runs === undefined ? Number(values.cap) : r.seconds));
+          const medS = median(secs);
+          const worstS = Math.max(...secs);
+          console.log([name, mutant, n, strategy, median(runs), Math.max(...runs), fmt(medS), fmt(worstS), misses].join('\t'));
+          if (misses > 0 || medS >= 10 || worstS >= 60) missed.push(`${name}/${mutant} n=${n} ${strategy}: median ${fmt(medS)} s, worst ${fmt(worstS)} s, ${misses} miss(es)`);
+        }
+      }
+    }
+  }
+  console.log(missed.length ? `\noff target (median >= 10 s, worst >= 60 s, or missed):\n  ${missed.join('\n  ')}` : '\nevery mutant on target');
+}
+
+if (!values['no-coverage']) {
+  const seconds = Number(values['coverage-seconds']);
+  console.log(`\ncoverage: distinct abstract cluster states in ${seconds} s (seed search-1, correct protocol), and per second`);
+  console.log(['protocol', 'n', ...strategies.flatMap((s) => [`${s} states`, `${s} runs`]), 'guided/uniform'].join('\t'));
+  for (const name of protocols) {
+    for (const n of sizes) {
+      const row: Record<string, { covered: number; runs: number }> = {};
+      for (const strategy of strategies) {
+        const p = PROTOCOLS[name]!.create();
+        const shape = shapeOf(n, strategy);
+        const options = { seed: 'search-1', start: 0, end: 10_000_000, shape, shrink: false, keepGoing: true, deadline: Date.now() + seconds * 1000 };
+        const out = strategy === 'guided' ? guidedCampaign(p, options) : roundsCampaign(p, measured(randomScheduler('search-1', shape)), options);
+        row[strategy] = { covered: out.covered, runs: out.runs };
+      }
+      const ratio = row['guided'] && row['uniform'] ? (row['guided'].covered / row['uniform'].covered).toFixed(2) : '-';
+      console.log([name, n, ...strategies.flatMap((s) => [`${row[s]!.covered} (${Math.round(row[s]!.covered / seconds)}/s)`, row[s]!.runs]), ratio].join('\t'));
+    }
+  }
+}
