@@ -54,6 +54,8 @@ describe('chart: one self-contained, deterministic page', () => {
       const heads = count(svg, /<line [^>]*marker-end=/g);
       const labels = count(svg, /<text class="label(?: byz-label)?"/g);
       expect(labels, `${where}: labels`).toBe(heads);
+      // Every recorded delivery is drawn, the one whose reducer threw included (the run may add a synchronous tail).
+      expect(heads, `${where}: delivered arrows`).toBeGreaterThanOrEqual(fx.actions.filter((a) => a.kind === 'deliver').length);
       // The name here; the detail is compared with an independent replay in the browser test.
       if (fx.expect.outcome === 'violates') expect(svg, where).toMatch(new RegExp(`id="violation"[^>]*><tspan[^>]*>${fx.expect.invariant} broken</tspan><tspan`));
       else expect(svg, where).not.toContain('id="violation"');

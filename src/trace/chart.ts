@@ -138,6 +138,23 @@ function collect<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: re
     const m = marks[row]!;
     m.set(node, [...(m.get(node) ?? []), part]);
   };
+  /** What the action itself shows: a delivery or drop closes its arrow; a timer, fault, forgery or event marks its node. */
+  const took = (row: number, action: Action<M>) => {
+    if (action.kind === 'deliver' || action.kind === 'drop') {
+      const e = sent.get(action.id);
+      if (e !== undefined) {
+        arrows.push({ src: e.src, to: e.to, from: e.step, until: row, label: e.label, full: e.full, byzantine: e.byzantine, fate: action.kind === 'deliver' ? 'delivered' : 'dropped' });
+        sent.delete(action.id);
+      }
+    } else if (action.kind === 'fire') {
+      const name = typeof action.timer.name === 'string' ? action.timer.name : describeTimer(action.timer);
+      mark(row, action.node, { kind: 'timer', text: name, full: describeTimer(action.timer) });
+    } else if (action.kind === 'crash' || action.kind === 'restart') mark(row, action.node, { kind: 'fault', text: action.kind, full: action.kind });
+    else if (action.kind === 'inject') {
+      const what = protocol.describe(action.msg);
+      mark(row, action.from, { kind: 'byzantine', text: `forges ${clip(shortIds(what), 24)}`, full: `forges ${what} to node ${action.to}` });
+    } else if (action.kind === 'event') mark(row, action.node, { kind: 'timer', text: action.event, full: action.event });
+  };
   const observe = (index: number, action: Action<M> | null, w: World<S, M>, rec: StepRecord<S, M>) => {
     const row = index + 1;
     marks.push(new Map());
@@ -145,22 +162,7 @@ function collect<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: re
     gstAt.push(prev !== null && prev.gst);
     if (action === null || prev === null) rows.push({ text: 'start: every node runs init', gutter: 'start', notes: [], gst: false });
     else rows.push({ text: `action ${index}: ${describeAction(protocol, prev, action)}`, gutter: `${index} ${action.kind}`, notes: [], gst: action.kind === 'gst' });
-    if (action !== null) {
-      if (action.kind === 'deliver' || action.kind === 'drop') {
-        const e = sent.get(action.id);
-        if (e !== undefined) {
-          arrows.push({ src: e.src, to: e.to, from: e.step, until: row, label: e.label, full: e.full, byzantine: e.byzantine, fate: action.kind === 'deliver' ? 'delivered' : 'dropped' });
-          sent.delete(action.id);
-        }
-      } else if (action.kind === 'fire') {
-        const name = typeof action.timer.name === 'string' ? action.timer.name : describeTimer(action.timer);
-        mark(row, action.node, { kind: 'timer', text: name, full: describeTimer(action.timer) });
-      } else if (action.kind === 'crash' || action.kind === 'restart') mark(row, action.node, { kind: 'fault', text: action.kind, full: action.kind });
-      else if (action.kind === 'inject') {
-        const what = protocol.describe(action.msg);
-        mark(row, action.from, { kind: 'byzantine', text: `forges ${clip(shortIds(what), 24)}`, full: `forges ${what} to node ${action.to}` });
-      } else if (action.kind === 'event') mark(row, action.node, { kind: 'timer', text: action.event, full: action.event });
-    }
+    if (action !== null) took(row, action);
     for (const e of rec.sent) {
       const full = protocol.describe(e.msg);
       sent.set(e.id, { src: e.src, to: e.to, step: row, label: clip(shortIds(full), 30), full: `#${e.id} ${e.src}->${e.to} ${full}`, byzantine: isByzantine(cfg, e.src) });
@@ -189,6 +191,7 @@ function collect<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, actions: re
     marks.push(new Map());
     changes.push([]);
     gstAt.push(false);
+    took(index + 1, a);
   }
   const end = rows.length;
   for (const e of sent.values()) arrows.push({ src: e.src, to: e.to, from: e.step, until: end, label: e.label, full: e.full, byzantine: e.byzantine, fate: 'in flight' });
