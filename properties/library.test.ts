@@ -86,7 +86,7 @@ describe('a protocol written against the public API', () => {
 describe('properties with memory and a final world (the forms the generic properties are written in)', () => {
   it('the generic properties are public values in the same forms, one per generic name', () => {
     const props = genericProperties(defineProtocol(leaderEcho()));
-    expect(props.map((p) => `${p.kind} ${p.name}`)).toEqual(['transition no-equivocation', 'transition integrity', 'transition validity', 'transition agreement', 'eventually termination']);
+    expect(props.map((p) => `${p.kind} ${p.name}`)).toEqual(['transition no-equivocation', 'transition integrity', 'transition validity', 'transition agreement', 'transition accountability', 'eventually termination']);
     for (const p of props) expect(GENERIC_INVARIANTS[p.name]).toBe(p.description);
   });
 
@@ -121,7 +121,7 @@ describe('properties with memory and a final world (the forms the generic proper
   });
 
   it('an eventually property sees the final world (run after the protocol went quiescent, before termination)', () => {
-    const quiet = defineProtocol({
+    const quiet = defineProtocol<{ self: number; heard: number }, { v: string }>({
       ...chatty,
       node: { ...chatty.node, onMessage: (st) => ({ state: { ...st, heard: st.heard + 1 }, effects: [] }) },
       properties: [eventually('report', 'says what it saw at the end', (states, _cfg, w) => `${states.length} states, ${w.stepsAfterGst} steps after GST, ${w.inFlight.length} in flight, ${w.timers.length} timers`)],

@@ -23,6 +23,8 @@ export type {
   WorldView,
   StepContext,
   FinalView,
+  SignedMessage,
+  Culprit,
   Protocol,
   MutantInfo,
 } from './core/types.ts';
@@ -42,7 +44,7 @@ export type { RunResult, SkippedAction } from './check/execute.ts';
 export type { Violation } from './check/invariants.ts';
 export { GENERIC_INVARIANTS } from './check/invariants.ts';
 // The generic properties every deciding protocol is checked against, in the same forms a user writes.
-export { agreement, validity, integrity, noEquivocation, termination, genericProperties } from './check/generic.ts';
+export { agreement, validity, integrity, noEquivocation, accountability, termination, genericProperties, culprits } from './check/generic.ts';
 export type { Action } from './sim/actions.ts';
 export type { World, Envelope } from './sim/world.ts';
 export { isCorrect } from './sim/world.ts';

@@ -5,7 +5,7 @@
  * decisions (decide effects), valid(v), its vote slots and its view. Nothing here knows a
  * protocol's arithmetic: each property reads effects and the cluster, never the reducer.
  */
-import type { ClusterConfig, NodeView, Protocol, VoteSlot } from '../core/types.ts';
+import type { ClusterConfig, Culprit, NodeId, NodeView, Protocol, SignedMessage, VoteSlot } from '../core/types.ts';
 import { type Property, eventually, transition } from '../core/define.ts';
 import { allCorrectDecided, describeTimer, isByzantine } from '../sim/world.ts';
 
@@ -15,6 +15,7 @@ export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
   validity: 'a correct node decides only values that satisfy valid(v)',
   integrity: 'a correct node decides at most once per height',
   'no-equivocation': 'no correct node sends two different votes of one type in one round/view',
+  accountability: 'with more than f Byzantine nodes (a config that says so): when two correct nodes decide differently, at least f+1 nodes are proven faulty by messages correct nodes received, and none of them is correct',
   termination: 'after GST every correct node decides all target heights within the step bound (protocols without decisions: the network goes quiescent)',
   exception: 'no protocol function (reducer, view, invariant, Byzantine vocabulary, events) throws',
 };
@@ -59,9 +60,28 @@ export function validity<S, M>(isValidValue: (value: string) => boolean): Proper
   });
 }
 
-/** No two correct nodes decide different values at one height: each decision against every other correct node's. */
+/** More Byzantine nodes than the protocol tolerates: agreement is not promised, accountability is. */
+export function beyondF(cfg: ClusterConfig): boolean {
+  return cfg.byzantine.length > cfg.f;
+}
+
+/** The first decision at `height` of another correct node that differs from `value`, as [node, value]. */
+function conflicting(cfg: ClusterConfig, decisions: readonly (readonly (string | undefined)[])[], self: NodeId, height: number, value: string): [NodeId, string] | undefined {
+  for (let other = 0; other < cfg.n; other++) {
+    if (other === self || isByzantine(cfg, other)) continue;
+    const theirs = decisions[other]![height];
+    if (theirs !== undefined && theirs !== value) return [other, theirs];
+  }
+  return undefined;
+}
+
+/**
+ * No two correct nodes decide different values at one height: each decision against every
+ * other correct node's. Beyond f Byzantine nodes it is not promised (accountability is).
+ */
 export function agreement<S, M>(): Property<S, M> {
   return transition('agreement', GENERIC_INVARIANTS['agreement']!, (t, cfg, ctx) => {
+    if (beyondF(cfg)) return undefined;
     for (const e of t.effects) {
       if (e.kind !== 'decide') continue;
       for (let other = 0; other < cfg.n; other++) {
@@ -77,6 +97,65 @@ export function agreement<S, M>(): Property<S, M> {
 }
 
 /**
+ * Who is proven faulty by the messages correct nodes received: every signer of two different
+ * values in one vote slot (equivocation, found through the protocol's voteSlot), and whatever
+ * the protocol's own evidence finds (e.g. Tendermint's amnesia). One entry per node, the first
+ * proof found; in node order.
+ */
+export function culprits<M>(
+  p: { voteSlot(from: NodeId, msg: M): VoteSlot | undefined; describe(msg: M): string; evidence?(received: readonly SignedMessage<M>[], cfg: ClusterConfig): readonly Culprit[] },
+  received: readonly SignedMessage<M>[],
+  cfg: ClusterConfig,
+): Culprit[] {
+  const found = new Map<NodeId, Culprit>();
+  const firstVote = new Map<string, SignedMessage<M> & { value: string }>();
+  for (const r of received) {
+    if (found.has(r.from)) continue;
+    const vote = p.voteSlot(r.from, r.msg);
+    if (vote === undefined) continue;
+    const prior = firstVote.get(vote.slot);
+    if (prior === undefined) firstVote.set(vote.slot, { ...r, value: vote.value });
+    else if (prior.value !== vote.value) {
+      found.set(r.from, {
+        node: r.from,
+        kind: 'equivocation',
+        evidence: `signed ${p.describe(prior.msg)} (received by node ${prior.to}) and ${p.describe(r.msg)} (received by node ${r.to}), one slot ${vote.slot}`,
+      });
+    }
+  }
+  for (const c of p.evidence?.(received, cfg) ?? []) if (!found.has(c.node)) found.set(c.node, c);
+  return [...found.values()].sort((a, b) => a.node - b.node);
+}
+
+/**
+ * Accountability (Tendermint's fork accountability; the Quint spec's `accountability` on
+ * n4_f2, informalsystems/tendermint-spec tendermint.qnt): with more than f Byzantine nodes
+ * agreement may break, but then at least f+1 nodes are proven faulty by signed messages that
+ * correct nodes received, and no correct node is among them. Checked at each decision that
+ * conflicts with another correct node's.
+ */
+export function accountability<S, M>(p: Parameters<typeof culprits<M>>[0]): Property<S, M> {
+  return transition('accountability', GENERIC_INVARIANTS['accountability']!, (t, cfg, ctx) => {
+    if (!beyondF(cfg)) return undefined;
+    for (const e of t.effects) {
+      if (e.kind !== 'decide') continue;
+      const other = conflicting(cfg, ctx.world.decisions, t.node, e.height, e.value);
+      if (other === undefined) continue;
+      const found = culprits(p, ctx.received(), cfg);
+      const wrong = found.filter((c) => !isByzantine(cfg, c.node));
+      const proven = found.filter((c) => isByzantine(cfg, c.node));
+      const fork = `height ${e.height}: node ${t.node} decided ${JSON.stringify(e.value)} but node ${other[0]} decided ${JSON.stringify(other[1])}`;
+      const list = (cs: Culprit[]) => cs.map((c) => `node ${c.node} (${c.kind}: ${c.evidence})`).join('; ');
+      if (wrong.length > 0) return `${fork}; correct node(s) proven faulty: ${list(wrong)}`;
+      if (proven.length < cfg.f + 1) {
+        return `${fork}; only ${proven.length} of the f+1 = ${cfg.f + 1} culprits needed are proven${proven.length ? `: ${list(proven)}` : ''}`;
+      }
+    }
+    return undefined;
+  });
+}
+
+/**
  * After GST every correct node decides every target height within the step bound (for a
  * protocol without decisions: the cluster goes quiescent). A failure says, node by node,
  * where it is stuck (the protocol's view) and what could still move it (messages on the way
@@ -84,6 +163,8 @@ export function agreement<S, M>(): Property<S, M> {
  */
 export function termination<S, M>(view: (state: S) => NodeView, decides = true): Property<S, M> {
   return eventually('termination', GENERIC_INVARIANTS['termination']!, (_states, cfg: ClusterConfig, w) => {
+    // Liveness is promised with at most f faulty nodes only.
+    if (beyondF(cfg)) return undefined;
     if (!decides) {
       if (w.inFlight.length > 0 || w.timers.length > 0) return `not quiescent after ${w.stepsAfterGst} post-GST steps (bound ${cfg.gstStepBound})`;
       return undefined;
@@ -108,14 +189,16 @@ export function termination<S, M>(view: (state: S) => NodeView, decides = true):
 
 /**
  * The generic properties of a protocol, in the order they are checked after its own:
- * per reducer call no-equivocation, integrity, validity, agreement; at the end termination.
+ * per reducer call no-equivocation, integrity, validity, agreement (accountability instead
+ * beyond f Byzantine nodes); at the end termination.
  */
-export function genericProperties<S, M>(p: Pick<Protocol<S, M>, 'voteSlot' | 'isValidValue' | 'view' | 'decides'>): Property<S, M>[] {
+export function genericProperties<S, M>(p: Pick<Protocol<S, M>, 'voteSlot' | 'isValidValue' | 'view' | 'decides' | 'describe' | 'evidence'>): Property<S, M>[] {
   return [
     noEquivocation<S, M>((from, msg) => p.voteSlot(from, msg)),
     integrity<S, M>(),
     validity<S, M>((v) => p.isValidValue(v)),
     agreement<S, M>(),
+    accountability<S, M>(p),
     termination<S, M>((s) => p.view(s), p.decides !== false),
   ];
 }

@@ -1,8 +1,8 @@
-import type { ClusterConfig, FinalInvariant, NodeId, Protocol, StepContext, TransitionInvariant, WorldView } from '../core/types.ts';
+import type { ClusterConfig, FinalInvariant, NodeId, Protocol, SignedMessage, StepContext, TransitionInvariant, WorldView } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
 import { compileProperties } from '../core/define.ts';
 import { faultOf } from './guard.ts';
-import { GENERIC_INVARIANTS, genericProperties } from './generic.ts';
+import { GENERIC_INVARIANTS, beyondF, genericProperties } from './generic.ts';
 import { type World, isByzantine } from '../sim/world.ts';
 
 export { GENERIC_INVARIANTS };
@@ -51,6 +51,7 @@ function genericOf<S, M>(p: Protocol<S, M>): { invariants: TransitionInvariant<S
 }
 
 const NO_DECISIONS: readonly (string | undefined)[] = [];
+const NO_MESSAGES: readonly SignedMessage<never>[] = [];
 
 /**
  * Checks every property after every step: the protocol's transition properties, then the
@@ -78,6 +79,8 @@ export class Checker<S, M> implements StepContext<S, M> {
   /** Decisions first set in this step ("node|height"), and those made by calls already checked. */
   private setInStep: Set<string> | null = null;
   private madeInStep: Map<string, string> | null = null;
+  /** Beyond f Byzantine nodes only: every message a correct node received (accountability's evidence). */
+  private readonly log: SignedMessage<M>[] | null;
 
   constructor(
     private readonly protocol: Protocol<S, M>,
@@ -87,6 +90,11 @@ export class Checker<S, M> implements StepContext<S, M> {
     this.checks = [...protocol.invariants, ...generic.invariants];
     this.prefixes = this.checks.map((c) => (c.name === 'no-equivocation' ? '' : `${c.name}\u0000`));
     this.finals = [...(protocol.finalInvariants ?? []), ...generic.finals];
+    this.log = beyondF(cfg) ? [] : null;
+  }
+
+  received(): readonly SignedMessage<M>[] {
+    return this.log ?? NO_MESSAGES;
   }
 
   decidedBefore(node: NodeId, height: number): string | undefined {
@@ -116,6 +124,7 @@ export class Checker<S, M> implements StepContext<S, M> {
       this.madeInStep = null;
     }
     for (const t of record.transitions) {
+      if (this.log !== null && t.input.kind === 'message' && !isByzantine(cfg, t.node)) this.log.push({ from: t.input.from, to: t.node, msg: t.input.msg });
       if (!isByzantine(cfg, t.node)) {
         // Protocol code: a throw is a finding named by the check that threw. One try around each
         // loop, not a guard around every check (guard.ts): these run many times per step.

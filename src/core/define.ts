@@ -8,11 +8,13 @@
 import type {
   ByzantineContext,
   ClusterConfig,
+  Culprit,
   FinalInvariant,
   FinalView,
   NodeId,
   NodeView,
   Protocol,
+  SignedMessage,
   Step,
   StepContext,
   Timer,
@@ -101,6 +103,12 @@ export interface ProtocolSpec<S, M, T extends object = Timer> {
   /** Whether correct nodes decide (default true); false: runs go until quiescent, liveness by `eventually` properties. */
   readonly decides?: boolean;
   /**
+   * Proof of misbehaviour beyond equivocation (which the harness finds itself from voteSlot),
+   * from the messages correct nodes received: e.g. Tendermint's amnesia. Used when a run has
+   * more than f Byzantine nodes and agreement breaks (the accountability property).
+   */
+  evidence?(received: readonly SignedMessage<M>[], cfg: ClusterConfig): readonly Culprit[];
+  /**
    * A short key abstracting one node's state for coverage-guided search (`fuzz --strategy
    * guided`): equal keys are the same abstract state. Default: the node's view.
    */
@@ -161,6 +169,7 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     ...(spec.validateMessage ? { validateMessage: spec.validateMessage } : {}),
     ...(spec.decides !== undefined ? { decides: spec.decides } : {}),
     ...(spec.abstraction ? { abstraction: spec.abstraction } : {}),
+    ...(spec.evidence ? { evidence: spec.evidence } : {}),
   };
 }
 

@@ -78,6 +78,27 @@ export interface StepContext<S, M> {
    * returns the value that was there (undefined the first time). Keys are per property.
    */
   first(key: string, value: string): string | undefined;
+  /**
+   * Every message a correct node has received so far in the run, with its signer (`from`),
+   * oldest first: the evidence a correct node holds. Kept only in runs with more than f
+   * Byzantine nodes (accountability); empty otherwise.
+   */
+  received(): readonly SignedMessage<M>[];
+}
+
+/** A message as a correct node received it: the identity that signed it, the receiver, the content. */
+export interface SignedMessage<M> {
+  readonly from: NodeId;
+  readonly to: NodeId;
+  readonly msg: M;
+}
+
+/** A node proven faulty by messages it signed, and the proof in one line. */
+export interface Culprit {
+  readonly node: NodeId;
+  /** e.g. "equivocation", "amnesia". */
+  readonly kind: string;
+  readonly evidence: string;
 }
 
 /** One reducer call: the input, the state before and after, the effects. */
@@ -148,6 +169,12 @@ export interface Protocol<S, M> {
   readonly worldInvariants?: readonly WorldInvariant<S, M>[];
   /** What the search should reach at least once; counted per run, reported per campaign. */
   readonly witnesses?: readonly Witness<S, M>[];
+  /**
+   * Protocol-specific proof of misbehaviour (Tendermint: amnesia) from the messages correct
+   * nodes received; the harness adds equivocation (two values in one vote slot) itself.
+   * Used by the accountability property when a run has more than f Byzantine nodes.
+   */
+  evidence?(received: readonly SignedMessage<M>[], cfg: ClusterConfig): readonly Culprit[];
   /**
    * A small abstraction of one node's state for coverage-guided search (e.g. Tendermint:
    * step, round relative to the height's start, lock vs valid round): equal strings are the

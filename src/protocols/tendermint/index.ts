@@ -6,6 +6,7 @@ import type { TendermintState } from './state.ts';
 import { TENDERMINT_INVARIANTS } from './invariants.ts';
 import { proposer } from './rules.ts';
 import { defineProtocol, transitions } from '../../core/define.ts';
+import { tendermintAmnesia } from './accountability.ts';
 import { tendermintAbstraction } from './abstraction.ts';
 
 export { TENDERMINT_MUTANTS, TENDERMINT_MUTANT_LIST, type TendermintMutant } from './mutants.ts';
@@ -82,5 +83,6 @@ export function tendermint(mutant?: TendermintMutant): Protocol<TendermintState,
     byzantineMessages,
     validateMessage,
     abstraction: tendermintAbstraction,
+    evidence: tendermintAmnesia,
   }, mutant);
 }
