@@ -14,16 +14,31 @@ import { pathToFileURL } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeView } from '../src/core/types.ts';
+import { defineProtocol } from '../src/core/define.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
-import { type Fixture, readFixture } from '../src/trace/fixture.ts';
+import { type Fixture, type ProtocolResolver, readFixture } from '../src/trace/fixture.ts';
 import { runActions } from '../src/check/execute.ts';
 import { sequenceChart } from '../src/trace/chart.ts';
+import streamlet from '../examples/streamlet/protocol.ts';
 import { FIXTURE_ROOT } from './support.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
+// A protocol written with the public API too (its view has no lock, its messages its own describe).
+const EXAMPLES: Record<string, ProtocolResolver> = {
+  streamlet: (_name, mutant) => defineProtocol(streamlet(mutant ?? undefined), mutant ?? undefined),
+};
+const resolverOf = (protocol: string): ProtocolResolver => EXAMPLES[protocol] ?? (createProtocol as ProtocolResolver);
+
 function chartOf(fx: Fixture, title = 'chart'): string {
-  return sequenceChart(createProtocol(fx.protocol, fx.mutant), fx.config, fx.actions, title);
+  return sequenceChart(resolverOf(fx.protocol)(fx.protocol, fx.mutant), fx.config, fx.actions, title);
+}
+
+function jsonFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.json'))
+    .map((e) => join(e.parentPath, e.name))
+    .sort();
 }
 
 /** The SVG of one layout ("folded" or "full") inside a page. */
@@ -35,16 +50,14 @@ function svgOf(html: string, name: string): string {
 const count = (s: string, re: RegExp) => (s.match(re) ?? []).length;
 
 describe('chart: one self-contained, deterministic page', () => {
-  const files = readdirSync(FIXTURE_ROOT, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.json'))
-    .map((e) => join(e.parentPath, e.name))
-    .sort();
+  const REPO = join(FIXTURE_ROOT, '..');
+  const files = [...jsonFiles(FIXTURE_ROOT), ...Object.keys(EXAMPLES).flatMap((name) => jsonFiles(join(REPO, 'examples', name, 'fixtures')))];
 
   it('every fixture: no URL, no external resource, every delivered arrow labelled, the violation named', () => {
     expect(files.length).toBeGreaterThan(0);
     for (const file of files) {
-      const where = relative(FIXTURE_ROOT, file);
-      const fx = readFixture(file);
+      const where = relative(REPO, file);
+      const fx = readFixture(file, (protocol, mutant) => resolverOf(protocol)(protocol, mutant));
       const html = chartOf(fx, where);
       expect(html, where).not.toMatch(/https?:|\/\/[a-z0-9]|<link|@import|\bsrc=|\bhref=/i);
       expect(html.match(/url\([^)]*\)/g)?.every((u) => u.startsWith('url(#')) ?? true, where).toBe(true);

@@ -116,7 +116,7 @@ function viewMarks(before: NodeView, after: NodeView): MarkPart[] {
     parts.push({ kind: 'state', text: `-> ${moved.join(' ')}`, full: `height ${before.height} round ${before.round} ${before.step} -> height ${after.height} round ${after.round} ${after.step}` });
   }
   if (before.lock !== after.lock) {
-    const lock = after.lock === '-' ? 'unlock' : `lock ${shortIds(after.lock)}`;
+    const lock = after.lock === '-' ? 'unlock' : `lock ${clip(shortIds(after.lock), 18)}`;
     parts.push({ kind: 'lock', text: lock, full: `lock ${before.lock === '-' ? 'none' : before.lock} -> ${after.lock === '-' ? 'none' : after.lock}` });
   }
   return parts;
@@ -313,7 +313,13 @@ function renderSvg(run: Run, cfg: ClusterConfig, l: Layout): string {
     for (const [node, parts] of byNode) {
       const top = rank.find((k) => parts.some((p) => p.kind === k))!;
       out.push(`<rect class="tick k-${top}" x="${x(node) - 3}" y="${y(row) - 3}" width="6" height="6"/>`);
-      const spans = parts.map((p, i) => `<tspan class="k-${p.kind}">${i > 0 ? '; ' : ''}${esc(p.text)}</tspan>`).join('');
+      // About one column wide (the title, the panel and the unfolded notes have it all).
+      let room = 48;
+      const spans = parts.map((p, i) => {
+        const text = clip(`${i > 0 ? '; ' : ''}${p.text}`, Math.max(room, 1));
+        room -= text.length;
+        return room + text.length <= 0 ? '' : `<tspan class="k-${p.kind}">${esc(text)}</tspan>`;
+      }).join('');
       out.push(`<text class="mark" x="${x(node) + 6}" y="${y(row) + 11}">${spans}<title>${esc(parts.map((p) => p.full).join('\n'))}</title></text>`);
     }
   });
