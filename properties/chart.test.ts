@@ -107,7 +107,7 @@ describe('chart in headless Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(pathToFileURL(file).href);
-  }, 20_000);
+  }, 60_000); // launching takes ~3 s; room for a loaded machine
 
   afterAll(async () => {
     await browser?.close();
@@ -176,6 +176,11 @@ describe('chart in headless Chromium', () => {
     expect(normalise(await panel())).toEqual(expected(1));
     await page.keyboard.press('End');
     expect(await page.inputValue('#slider')).toBe(String(last));
+    // A click on a row's gutter puts the cursor there.
+    await page.click('#chart-folded text.gutter[data-row="2"]');
+    expect(await page.textContent('#at')).toMatch(/^\[2\//);
+    expect(normalise(await panel())).toEqual(expected(2));
+    await page.keyboard.press('End');
     await page.click('#fold');
     const shot = join(mkdtempSync(join(tmpdir(), 'chart-shot-')), 'mutant-pol-unchecked.png');
     await page.screenshot({ path: shot });
