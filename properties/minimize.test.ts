@@ -1,48 +1,136 @@
 /**
- * Action-list minimization (src/minimize/actions.ts), the stage after the tape shrink: it
- * keeps the same broken invariant, never lengthens the adversary's part of the run, is
- * deterministic, and its result replays exactly from the explicit list (what fixtures store).
+ * The minimization pipeline (src/minimize/): the causal slice removes what the violation does
+ * not depend on, the pipeline is deterministic, keeps the broken invariant, never lengthens
+ * the adversary's part of a run, its result replays from the explicit list and its scenario's
+ * tape re-derives it; and for three mutants the minimized length stays under a measured bound.
  */
 import { describe, expect, it } from 'vitest';
+import type { NodeId, Protocol } from '../src/core/types.ts';
+import { clusterConfig } from '../src/core/config.ts';
+import type { Action } from '../src/sim/actions.ts';
 import { runActions, runTape } from '../src/check/execute.ts';
-import { fuzzCampaign, shrinkScenario } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { failingRun, shrinkScenario } from '../src/minimize/tape.ts';
+import { campaignShape } from '../src/api/campaign.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { adversaryLength, minimizeActions } from '../src/minimize/actions.ts';
+import { causality, candidateSlices } from '../src/minimize/slice.ts';
+import { minimize } from '../src/minimize/pipeline.ts';
+import { encodeTape } from '../src/minimize/encode.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 
-// Measured with seed "min" (tape-shrunk adversary actions -> minimized): tendermint lock-ignored
-// 39 -> 18, propose-ignores-valid-value 20 -> 9; hotstuff safe-node-ignores-lock 21 -> 9,
-// commit-on-2-chain 26 -> 10; jolteon tc-vote-without-hqc-check 11 -> 9; 0.3 s at most each.
-const CASES: [string, string][] = [
-  ['tendermint', 'lock-ignored'],
-  ['tendermint', 'propose-ignores-valid-value'],
-  ['hotstuff', 'safe-node-ignores-lock'],
-  ['hotstuff', 'commit-on-2-chain'],
-];
+/**
+ * Hand-built: every node says hello to every other; node 0 decides "a" on node 1's hello and
+ * node 3 decides "b" on node 2's hello (agreement breaks); every other hello changes a
+ * counter and nothing else, so its delivery is causally unrelated to both decisions.
+ */
+interface Hello { readonly type: 'hello' }
+interface Counter { readonly self: NodeId; readonly heard: number; readonly decided: boolean }
+const hellos: Protocol<Counter, Hello> = {
+  name: 'hellos',
+  mutant: undefined,
+  init: (self) => ({ state: { self, heard: 0, decided: false }, effects: [{ kind: 'broadcast', msg: { type: 'hello' } }] }),
+  onMessage(s, from) {
+    const heard = { ...s, heard: s.heard + 1 };
+    const value = s.self === 0 && from === 1 ? 'a' : s.self === 3 && from === 2 ? 'b' : undefined;
+    if (value === undefined || s.decided) return { state: heard, effects: [] };
+    return { state: { ...heard, decided: true }, effects: [{ kind: 'decide', height: 0, value }] };
+  },
+  onTimer: (s) => ({ state: s, effects: [] }),
+  view: (s) => ({ height: 0, round: 0, step: s.decided ? 'decided' : 'waiting', lock: '-' }),
+  isValidValue: () => true,
+  voteSlot: () => undefined,
+  describe: () => 'hello',
+  messageKey: () => 'hello',
+  invariants: [],
+};
 
-describe('action-list minimization', () => {
-  for (const [name, mutant] of CASES) {
-    it(`${name}/${mutant}: shorter, same invariant, deterministic, replays from the list`, () => {
-      const p = createProtocol(name, mutant);
-      const found = fuzzCampaign(p, { seed: 'min', start: 0, end: 20000, shrink: false });
-      expect(found.failure, 'mutant not found').toBeDefined();
-      const sc = shrinkScenario(p, found.failure!.scenario, 80).scenario;
-      const shrunk = runTape(p, sc.cfg, sc.tape, { priority: sc.priority });
-      const m = minimizeActions(p, sc.cfg, shrunk);
-      expect(m.result.violation!.invariant).toBe(shrunk.violation!.invariant);
-      expect(m.after).toBeLessThan(m.before);
-      expect(m.after).toBe(adversaryLength(m.result.actions as never));
-      expect(minimizeActions(p, sc.cfg, shrunk).result.actions).toEqual(m.result.actions);
-      const again = runActions(p, sc.cfg, m.result.actions);
-      expect(again.skipped).toEqual([]);
-      expect(again.violation).toEqual(m.result.violation);
-    });
-  }
+describe('causal slice', () => {
+  const cfg = clusterConfig(4);
+  // Envelope ids: node i's broadcast (instances in order) makes ids 3i..3i+2 to the others in order.
+  const id = (from: number, to: number) => 3 * from + (to < from ? to : to - 1);
+  const actions: Action<Hello>[] = [
+    { kind: 'deliver', id: id(2, 1) }, // unrelated
+    { kind: 'deliver', id: id(1, 0) }, // node 0 decides a
+    { kind: 'deliver', id: id(3, 1) }, // unrelated
+    { kind: 'deliver', id: id(0, 3) }, // node 3 hears node 0: in node 3's past, kept by the slice
+    { kind: 'deliver', id: id(2, 3) }, // node 3 decides b: agreement breaks
+  ];
 
-  it('a run that holds is returned as it is', () => {
-    const p = createProtocol('tendermint');
-    const sc = fuzzCampaign(p, { seed: 'min', start: 0, end: 1 });
-    expect(sc.failure).toBeUndefined();
-    const r = runTape(p, { n: 4, f: 1, byzantine: [], twins: [], heights: 1, faults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0, injections: 0 }, gstStepBound: 840 }, []);
-    expect(minimizeActions(p, r.world.cfg, r)).toMatchObject({ runs: 0, result: r });
+  it('the hand-built run breaks agreement at its last step', () => {
+    const r = runActions(hellos, cfg, actions);
+    expect(r.violation).toMatchObject({ invariant: 'agreement', step: 4 });
+  });
+
+  it('follows deliveries back: the past of the violating step alone, then with the deciding steps', () => {
+    const c = causality(hellos, cfg, actions);
+    expect(c.decided).toEqual([1, 4]);
+    // Third: with every node's last step, here the whole run.
+    expect(candidateSlices(c, 4)).toEqual([[3, 4], [1, 3, 4], [0, 1, 2, 3, 4]]);
+  });
+
+  it('the slice stage removes the unrelated deliveries in two candidate runs; ddmin then what is related but not needed', () => {
+    const failing = runActions(hellos, cfg, actions);
+    const m = minimize(hellos, { cfg, actions }, { config: false });
+    const slice = m.stages.find((s) => s.stage === 'slice')!;
+    expect(slice).toMatchObject({ before: 5, after: 3, runs: 2 });
+    expect(m.result.violation?.invariant).toBe('agreement');
+    expect(m.stages.find((s) => s.stage === 'ddmin')!.after).toBe(2);
+    expect(m.result.actions).toEqual([actions[1], actions[4]]);
+    expect(minimizeActions(hellos, cfg, failing).after).toBe(2);
+  });
+});
+
+describe('the pipeline', () => {
+  const p = createProtocol('tendermint', 'lock-ignored');
+  const shape = campaignShape({ twins: true });
+  const found = fuzzCampaign(p, { seed: 'min', start: 0, end: 20000, shrink: false, shape });
+  const raw = fuzzScenario('min', found.runs - 1, shape);
+
+  it('is deterministic, keeps the invariant, shortens, and its result replays from the list and from its tape', () => {
+    expect(found.failure, 'lock-ignored not found').toBeDefined();
+    const before = runTape(p, raw.cfg, raw.tape, { priority: raw.priority });
+    const a = minimize(p, raw, { maxTape: shape.maxTape });
+    const b = minimize(p, raw, { maxTape: shape.maxTape });
+    expect(b.result.actions).toEqual(a.result.actions);
+    expect(b.scenario).toEqual(a.scenario);
+    expect(b.stages.map((s) => [s.stage, s.before, s.after, s.runs])).toEqual(a.stages.map((s) => [s.stage, s.before, s.after, s.runs]));
+    expect(a.result.violation!.invariant).toBe(before.violation!.invariant);
+    const length = adversaryLength(a.result.actions as Action<unknown>[]);
+    expect(length).toBeLessThan(adversaryLength(before.actions as Action<unknown>[]));
+    // Every stage reports what it kept; none lengthens the run.
+    for (const s of a.stages) expect(s.after).toBeLessThanOrEqual(s.before);
+    expect(a.stages.at(-1)!.after).toBe(length);
+    const again = runActions(p, a.cfg, a.result.actions);
+    expect(again.skipped).toEqual([]);
+    expect(again.violation).toEqual(a.result.violation);
+    expect(a.scenario!.cfg).toEqual(a.cfg);
+    expect(runTape(p, a.scenario!.cfg, a.scenario!.tape, { priority: a.scenario!.priority }).actions).toEqual(a.result.actions);
+  });
+
+  it('the engines\' entry points go through it: shrinkScenario then failingRun give the minimized run', () => {
+    const { scenario } = shrinkScenario(p, raw, shape.maxTape);
+    const r = failingRun(p, scenario);
+    const m = minimize(p, raw, { maxTape: shape.maxTape });
+    expect(r.actions).toEqual(m.result.actions);
+    expect(scenario.cfg).toEqual(m.cfg);
+    // Without the memo (a scenario it did not return): the same run, from the tape.
+    expect(failingRun(p, { ...scenario }).actions).toEqual(r.actions);
+  });
+
+  it('a run that holds is returned as it is, with no stages', () => {
+    const q = createProtocol('tendermint');
+    const cfg = clusterConfig(4);
+    const r = minimize(q, { cfg, tape: [] });
+    expect(r.result.violation).toBeUndefined();
+    expect(r.stages).toEqual([]);
+    expect(minimizeActions(q, cfg, runTape(q, cfg, []))).toMatchObject({ runs: 0 });
+  });
+
+  it('an action list is written back as a tape that decodes to it', () => {
+    const m = minimize(p, raw, { maxTape: shape.maxTape });
+    const tape = encodeTape(p, m.cfg, m.result.actions);
+    expect(tape).toBeDefined();
+    expect(runTape(p, m.cfg, tape!).actions).toEqual(m.result.actions);
   });
 });

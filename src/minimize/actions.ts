@@ -2,11 +2,12 @@
  * Minimizing the explicit action list of a failing run, after the tape shrink (issue 10).
  *
  * Removing one tape entry re-decodes everything after it, so a shrunk tape still carries
- * adversary steps the failure does not need. This stage works on the decoded actions
+ * adversary steps the failure does not need. These stages work on the decoded actions
  * instead, as DEMi does (Scott et al., "Minimizing Faulty Executions of Distributed
- * Systems", NSDI 2016): delta debugging (Zeller and Hildebrandt's ddmin) over the adversary's
- * actions before GST, then one-at-a-time removal. The synchronous tail after GST belongs to
- * the harness and is regenerated, never minimized.
+ * Systems", NSDI 2016): first the causal slice (slice.ts: what the violating step cannot
+ * depend on goes), then delta debugging (Zeller and Hildebrandt's ddmin) over the adversary's
+ * actions before GST, then timers dropped node by node, then one-at-a-time removal. The
+ * synchronous tail after GST belongs to the harness and is regenerated, never minimized.
  *
  * Messages are named by content, not by id: ids count envelopes, so dropping one action
  * renumbers every later message. A delivery, drop or duplicate refers to "the oldest
@@ -17,40 +18,55 @@
  */
 import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
-import type { World } from '../sim/world.ts';
+import type { Envelope } from '../sim/world.ts';
 import { type RunResult, afterRecording, execute } from '../check/execute.ts';
 import { violationKey } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
+import { candidateSlices, causality } from './slice.ts';
 
 /** An action with its message named by content (for deliver, drop, duplicate). */
-type Named<M> = { readonly action: Action<M>; readonly message?: string };
+export type Named<M> = { readonly action: Action<M>; readonly message?: string };
 
-function messageName<S, M>(protocol: Protocol<S, M>, w: World<S, M>, id: number): string | undefined {
-  const e = w.inFlight.find((x) => x.id === id);
-  return e === undefined ? undefined : `${e.src}>${e.to}|${protocol.messageKey(e.msg)}`;
+/** One stage of a minimization: adversary actions before and after, candidate runs, milliseconds. */
+export interface StageReport {
+  readonly stage: string;
+  readonly before: number;
+  readonly after: number;
+  readonly runs: number;
+  readonly ms: number;
+}
+
+/** Default bound on candidate runs of the action stages together. */
+export const ACTION_BUDGET = 1500;
+
+/** A message's name: sender instance, recipient instance, content (messageKey, memoized per message object). */
+function namer<S, M>(protocol: Protocol<S, M>): (e: Envelope<M>) => string {
+  const keys = new WeakMap<object, string>();
+  const key = (m: M): string => {
+    if (typeof m !== 'object' || m === null) return protocol.messageKey(m);
+    let k = keys.get(m);
+    if (k === undefined) keys.set(m, (k = protocol.messageKey(m)));
+    return k;
+  };
+  return (e) => `${e.src}>${e.to}|${key(e.msg)}`;
+}
+
+function messageId<M>(a: Action<M>): number | undefined {
+  return a.kind === 'deliver' || a.kind === 'drop' || a.kind === 'duplicate' ? a.id : undefined;
 }
 
 /** Run a list of named actions; a named message resolves to the oldest matching envelope in flight. */
-function runNamed<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, list: readonly Named<M>[]): RunResult<S, M> {
+function runNamed<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, list: readonly Named<M>[], name: (e: Envelope<M>) => string): RunResult<S, M> {
   let pos = 0;
   return execute(protocol, cfg, (w) => {
     while (pos < list.length) {
       const { action, message } = list[pos++]!;
       if (message === undefined) return action;
-      const e = w.inFlight.find((x) => `${x.src}>${x.to}|${protocol.messageKey(x.msg)}` === message);
+      const e = w.inFlight.find((x) => name(x) === message);
       if (e !== undefined) return { ...action, id: e.id } as Action<M>;
     }
     return afterRecording(protocol, w);
   }, { onDisabled: () => undefined });
-}
-
-export interface Minimized<S, M> {
-  readonly result: RunResult<S, M>;
-  /** Candidate runs spent. */
-  readonly runs: number;
-  /** Adversary actions (before GST) before and after. */
-  readonly before: number;
-  readonly after: number;
 }
 
 /** The number of actions up to and including GST (the adversary's part of a run). */
@@ -59,48 +75,64 @@ export function adversaryLength(actions: readonly Action<unknown>[]): number {
   return gst < 0 ? actions.length : gst + 1;
 }
 
+const lengthOf = <S, M>(r: RunResult<S, M>) => adversaryLength(r.actions as readonly Action<unknown>[]);
+
 /**
- * Minimize a failing run's actions. Returns the shortest failing run found (its full action
- * list, tail included) or the input run if nothing could be removed.
+ * The candidate runs of one minimization: a list of named actions (GST appended when the run
+ * had one) fails if it breaks the same invariant; the shortest failing run seen is kept.
  */
-export function minimizeActions<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, failing: RunResult<S, M>, budget = 1500): Minimized<S, M> {
-  const p = guarded(protocol);
-  const v = failing.violation;
-  const before = adversaryLength(failing.actions as Action<unknown>[]);
-  if (v === undefined) return { result: failing, runs: 0, before, after: before };
-  const target = violationKey(v);
-  // Name every action by content, replaying the run once to see each message.
-  const named: Named<M>[] = [];
-  const gstAt = failing.actions.findIndex((a) => a.kind === 'gst');
-  const prefix = gstAt < 0 ? failing.actions.length : gstAt;
-  let prev: World<S, M> | null = null;
-  execute(p, cfg, (_w, i) => failing.actions[i], {
-    observe: (index, action, world) => {
-      if (action !== null && prev !== null && index < prefix) {
-        const id = action.kind === 'deliver' || action.kind === 'drop' || action.kind === 'duplicate' ? action.id : undefined;
-        named.push(id === undefined ? { action } : { action, message: messageName(p, prev, id)! });
-      }
-      prev = world;
-    },
-  });
-  // The failing step itself may be cut short by the violation: keep what was named.
-  const tail: Named<M>[] = gstAt < 0 ? [] : [{ action: { kind: 'gst' } }];
-  let runs = 0;
-  let best = failing;
-  const fails = (items: readonly Named<M>[]): boolean => {
-    if (runs >= budget) return false;
-    runs++;
-    const r = runNamed(p, cfg, [...items, ...tail]);
-    if (r.violation === undefined || violationKey(r.violation) !== target) return false;
-    if (adversaryLength(r.actions as Action<unknown>[]) <= adversaryLength(best.actions as Action<unknown>[])) best = r;
+class Candidates<S, M> {
+  runs = 0;
+  best: RunResult<S, M>;
+  private readonly name: (e: Envelope<M>) => string;
+  constructor(
+    private readonly protocol: Protocol<S, M>,
+    private readonly cfg: ClusterConfig,
+    failing: RunResult<S, M>,
+    /** Appended to every candidate: GST, when the failing run had one. */
+    public tail: readonly Named<M>[],
+    private readonly budget: number,
+  ) {
+    this.best = failing;
+    this.name = namer(protocol);
+  }
+  get spent(): boolean {
+    return this.runs >= this.budget;
+  }
+  fails(items: readonly Named<M>[]): boolean {
+    if (this.runs >= this.budget) return false;
+    this.runs++;
+    const r = runNamed(this.protocol, this.cfg, [...items, ...this.tail], this.name);
+    if (r.violation === undefined || violationKey(r.violation) !== violationKey(this.best.violation!)) return false;
+    if (lengthOf(r) <= lengthOf(this.best)) this.best = r;
     return true;
-  };
-  let items = named;
-  // ddmin (Zeller and Hildebrandt 2002): try chunks, then complements, at rising granularity.
+  }
+  /**
+   * Name by content every action before `end` but GST, replaying the run once to see each
+   * message (the adversary's part: `end` = the GST position; the whole run: one past the violation).
+   */
+  named(actions: readonly Action<M>[], end: number): Named<M>[] {
+    const named: Named<M>[] = [];
+    execute(this.protocol, this.cfg, (w, i) => {
+      const action = actions[i];
+      if (action !== undefined && i < end && action.kind !== 'gst') {
+        const id = messageId(action);
+        const e = id === undefined ? undefined : w.inFlight.find((x) => x.id === id);
+        named.push(e === undefined ? { action } : { action, message: this.name(e) });
+      }
+      return action;
+    });
+    return named;
+  }
+}
+
+/** ddmin (Zeller and Hildebrandt 2002): try chunks, then complements, at rising granularity. */
+export function ddmin<T>(input: readonly T[], fails: (items: readonly T[]) => boolean, stop: () => boolean): readonly T[] {
+  let items = input;
   let n = 2;
-  while (items.length >= 2 && runs < budget) {
+  while (items.length >= 2 && !stop()) {
     const size = Math.ceil(items.length / n);
-    const chunks: Named<M>[][] = [];
+    const chunks: T[][] = [];
     for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
     let reduced = false;
     for (const chunk of chunks) {
@@ -127,10 +159,124 @@ export function minimizeActions<S, M>(protocol: Protocol<S, M>, cfg: ClusterConf
       n = Math.min(n * 2, items.length);
     }
   }
-  // One at a time, from the end: what ddmin's granularity left.
-  for (let i = items.length - 1; i >= 0 && runs < budget; i--) {
+  return items;
+}
+
+/** One at a time, from the end: what ddmin's granularity left. */
+export function oneAtATime<T>(input: readonly T[], fails: (items: readonly T[]) => boolean, stop: () => boolean): readonly T[] {
+  let items = input;
+  for (let i = items.length - 1; i >= 0 && !stop(); i--) {
     const without = [...items.slice(0, i), ...items.slice(i + 1)];
     if (fails(without)) items = without;
   }
-  return { result: best, runs, before, after: adversaryLength(best.actions as Action<unknown>[]) };
+  return items;
+}
+
+/** Timers: every timer fire at once, then each node's fires (a node's timeouts hang together: one sets the next). */
+function dropTimers<M>(input: readonly Named<M>[], fails: (items: readonly Named<M>[]) => boolean, stop: () => boolean): readonly Named<M>[] {
+  let items = input;
+  const isFire = (x: Named<M>) => x.action.kind === 'fire';
+  if (!items.some(isFire)) return items;
+  const none = items.filter((x) => !isFire(x));
+  if (fails(none)) return none;
+  const nodes = [...new Set(items.filter(isFire).map((x) => (x.action as { node: number }).node))].sort((a, b) => a - b);
+  for (const node of nodes) {
+    if (stop()) break;
+    const without = items.filter((x) => !(isFire(x) && (x.action as { node: number }).node === node));
+    if (fails(without)) items = without;
+  }
+  return items;
+}
+
+export interface ActionStages<S, M> {
+  readonly result: RunResult<S, M>;
+  readonly stages: readonly StageReport[];
+  /** Candidate runs spent, all stages together. */
+  readonly runs: number;
+}
+
+/**
+ * The action stages on one failing run: slice, ddmin, timers, one at a time (each reported).
+ * Returns the shortest failing run found, its full action list (tail included).
+ */
+export function actionStages<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, failing: RunResult<S, M>, budget = ACTION_BUDGET): ActionStages<S, M> {
+  const p = guarded(protocol);
+  const v = failing.violation;
+  if (v === undefined) return { result: failing, stages: [], runs: 0 };
+  const gstAt = failing.actions.findIndex((a) => a.kind === 'gst');
+  const prefix = gstAt < 0 ? failing.actions.length : gstAt;
+  // GST is kept as the run had it (it may carry choices of its own: treated as opaque).
+  const tail: Named<M>[] = gstAt < 0 ? [] : [{ action: failing.actions[gstAt]! }];
+  const c = new Candidates(p, cfg, failing, tail, budget);
+  const stop = () => c.spent;
+  const fails = (items: readonly Named<M>[]) => c.fails(items);
+  const stages: StageReport[] = [];
+  let items: readonly Named<M>[] = c.named(failing.actions, prefix);
+  const stage = (name: string, run: () => readonly Named<M>[]) => {
+    const before = lengthOf(c.best);
+    const runs = c.runs;
+    const t0 = performance.now();
+    items = run();
+    stages.push({ stage: name, before, after: lengthOf(c.best), runs: c.runs - runs, ms: performance.now() - t0 });
+  };
+  stage('slice', () => {
+    const all = items;
+    for (const slice of candidateSlices(causality(p, cfg, failing.actions), v.step)) {
+      const kept = slice.filter((i) => i < prefix).map((i) => all[i]!);
+      if (kept.length >= all.length) break;
+      if (fails(kept)) return kept;
+    }
+    return all;
+  });
+  stage('ddmin', () => ddmin(items, fails, stop));
+  stage('timers', () => dropTimers(items, fails, stop));
+  stage('one-at-a-time', () => oneAtATime(items, fails, stop));
+  // A safety violation in the synchronous tail: the tail's deliveries up to it, made explicit
+  // adversary actions without GST, may be cut to fewer actions than the adversary's part plus
+  // GST (the tail is FIFO, the violation may need only a few of its deliveries).
+  stage('tail', () => {
+    const run = c.best;
+    const gst = run.actions.findIndex((a) => a.kind === 'gst');
+    const step = run.violation!.step;
+    if (gst < 0 || step <= gst || v.invariant === 'termination' || c.spent) return items;
+    const explicit = c.named(run.actions, step + 1);
+    c.tail = [];
+    // Without GST nothing is resent, healed or restarted: the explicit run may not fail at all.
+    if (!fails(explicit)) return items;
+    const kept = oneAtATime(ddmin(explicit, fails, stop), fails, stop);
+    return c.best === run ? items : kept;
+  });
+  return { result: c.best, stages, runs: c.runs };
+}
+
+export interface Minimized<S, M> {
+  readonly result: RunResult<S, M>;
+  /** Candidate runs spent. */
+  readonly runs: number;
+  /** Adversary actions (before GST) before and after. */
+  readonly before: number;
+  readonly after: number;
+}
+
+/**
+ * Minimize a failing run's actions. Returns the shortest failing run found (its full action
+ * list, tail included) or the input run if nothing could be removed.
+ */
+export function minimizeActions<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, failing: RunResult<S, M>, budget = ACTION_BUDGET): Minimized<S, M> {
+  const { result, runs } = actionStages(protocol, cfg, failing, budget);
+  return { result, runs, before: lengthOf(failing), after: lengthOf(result) };
+}
+
+/**
+ * A failing run's adversary actions (up to GST, messages named by content) run under another
+ * config: how the config stage checks a simpler config keeps the failure. Node instances keep
+ * their numbers, so an action the new config does not allow is skipped.
+ */
+export function transplant<S, M>(protocol: Protocol<S, M>, from: ClusterConfig, run: RunResult<S, M>, to: ClusterConfig): RunResult<S, M> {
+  const p = guarded(protocol);
+  const gstAt = run.actions.findIndex((a) => a.kind === 'gst');
+  const prefix = gstAt < 0 ? run.actions.length : gstAt;
+  const c = new Candidates(p, from, run, [], 0);
+  const list = c.named(run.actions, prefix);
+  return runNamed(p, to, gstAt < 0 ? list : [...list, { action: run.actions[gstAt]! }], namer(p));
 }

@@ -1,99 +1,39 @@
 /**
- * Shrinking a failing scenario's tape and config (moved here from check/hunt.ts, so that
- * every engine hands its failure to one minimization pipeline): fast-check shrinks the
- * choice tape, simplifyConfig cuts the config, and actions.ts then minimizes the decoded
- * action list.
+ * What the search engines call to shrink a failure (check/hunt.ts and its successors in
+ * search/): both go through the one pipeline (pipeline.ts). The tape-shrink primitives live
+ * in tape-shrink.ts and are re-exported here for existing callers.
  */
-import fc from 'fast-check';
-import type { ClusterConfig, Protocol } from '../core/types.ts';
-import { defaultGstStepBound } from '../core/config.ts';
-import { type Scenario, tapeArb } from '../adversary/arbitraries.ts';
-import { type RunResult, runTape } from '../check/execute.ts';
-import type { Priority } from '../adversary/priority.ts';
-import { type Violation, violationKey } from '../check/invariants.ts';
-import { minimizeActions } from './actions.ts';
+import type { Protocol } from '../core/types.ts';
+import type { Scenario } from '../adversary/arbitraries.ts';
+import type { RunResult } from '../check/execute.ts';
+import { minimize } from './pipeline.ts';
 
-/** The run a shrunk scenario's failure is reported with: its tape's run, action list minimized. */
+export { SHRINK_BUDGET, consumedTape, sameFailure, shrinkTape, simplifyConfig } from './tape-shrink.ts';
+
+/**
+ * The minimized run of each scenario shrinkScenario returned, so that failingRun does not
+ * minimize it again (the pipeline is deterministic: this only saves time).
+ */
+const minimized = new WeakMap<Scenario, { protocol: Protocol<unknown, unknown>; result: RunResult<unknown, unknown> }>();
+
+/**
+ * The run a shrunk scenario's failure is reported with: its tape's run, action list minimized,
+ * under the scenario's own config (the config is never changed here).
+ */
 export function failingRun<S, M>(protocol: Protocol<S, M>, scenario: Scenario): RunResult<S, M> {
-  return minimizeActions(protocol, scenario.cfg, runTape(protocol, scenario.cfg, scenario.tape, { priority: scenario.priority })).result;
-}
-
-export function sameFailure(v: Violation | undefined, key: string): boolean {
-  return v !== undefined && violationKey(v) === key;
-}
-
-/** The tape entries a run actually read: one per action before GST (decoding may skip some, so an upper bound). */
-export function consumedTape<S, M>(result: RunResult<S, M>, tape: readonly number[]): number[] {
-  const gst = result.actions.findIndex((a) => a.kind === 'gst');
-  // An exception may have been thrown while decoding the next entry (the Byzantine vocabulary): keep it.
-  const extra = result.violation?.invariant === 'exception' ? 1 : 0;
-  return tape.slice(0, gst < 0 ? result.actions.length + extra : gst);
+  const known = minimized.get(scenario);
+  if (known !== undefined && known.protocol === protocol) return known.result as RunResult<S, M>;
+  return minimize(protocol, scenario, { tape: false, config: false }).result;
 }
 
 /**
- * Default bound on scenarios tried while shrinking. Shrinking stops improving after it
- * (the candidates left are reported as passing), so the result is deterministic and the
- * time bounded; most of the gain comes early, from cutting the tape.
+ * Shrink a failing scenario through the whole pipeline (tape, actions, config). The returned
+ * scenario carries the final config, under which its tape still fails; failingRun(protocol,
+ * scenario) then gives the minimized run. `shrinks` counts candidate runs of every stage.
  */
-export const SHRINK_BUDGET = 3000;
-
-/** Shrink a failing tape for a fixed config with fast-check (the tape is given as an example). */
-export function shrinkTape<S, M>(
-  protocol: Protocol<S, M>,
-  cfg: ClusterConfig,
-  tape: readonly number[],
-  maxLength: number,
-  budget = SHRINK_BUDGET,
-  priority?: Priority,
-): { tape: number[]; shrinks: number } {
-  const run = (t: readonly number[]) => runTape(protocol, cfg, t, { priority });
-  const first = run(tape);
-  if (first.violation === undefined) return { tape: [...tape], shrinks: 0 };
-  // Entries after the failing step were never read: drop them before fast-check starts.
-  const start = consumedTape(first, tape);
-  const target = violationKey(first.violation);
-  let tries = 0;
-  const details = fc.check(
-    // Shrink toward the same broken invariant, never drifting to another one.
-    fc.property(tapeArb(Math.max(maxLength, start.length)), (t) => tries++ >= budget || !sameFailure(run(t).violation, target)),
-    // The example counts as the one run; fast-check then shrinks it.
-    { examples: [[start]], numRuns: 1, seed: 0 },
-  );
-  if (!details.failed || details.counterexample === null) return { tape: start, shrinks: 0 };
-  const shrunk = details.counterexample[0] ?? start;
-  return { tape: consumedTape(run(shrunk), shrunk), shrinks: details.numShrinks };
-}
-
-/**
- * Make a failing scenario's config simpler where the failure survives it: one height,
- * fault budgets cut to what the run used, no Byzantine nodes if none was needed. Each
- * candidate is kept only if the same invariant still breaks; deterministic and cheap.
- */
-export function simplifyConfig<S, M>(protocol: Protocol<S, M>, scenario: Scenario): Scenario {
-  const { priority } = scenario;
-  const first = runTape(protocol, scenario.cfg, scenario.tape, { priority });
-  if (first.violation === undefined) return scenario;
-  const target = violationKey(first.violation);
-  let cfg = scenario.cfg;
-  const tryCfg = (candidate: ClusterConfig) => {
-    // A priority order covers every instance: keep it only while the instance count stays.
-    if (priority !== undefined && candidate.twins.length !== scenario.cfg.twins.length) return;
-    if (sameFailure(runTape(protocol, candidate, scenario.tape, { priority }).violation, target)) cfg = candidate;
-  };
-  if (cfg.heights > 1) tryCfg({ ...cfg, heights: 1, gstStepBound: defaultGstStepBound(cfg.n, 1) });
-  const used = runTape(protocol, cfg, scenario.tape, { priority }).world.used;
-  const faults = { ...used };
-  if (JSON.stringify(faults) !== JSON.stringify(cfg.faults)) tryCfg({ ...cfg, faults });
-  if (cfg.byzantine.length > 0) tryCfg({ ...cfg, byzantine: [], twins: [], faults: { ...cfg.faults, injections: 0 } });
-  return { ...scenario, cfg };
-}
-
-/** Shrink a failing scenario: the tape, then the config, then the tape again if the config changed. */
 export function shrinkScenario<S, M>(protocol: Protocol<S, M>, sc: Scenario, maxTape: number): { scenario: Scenario; shrinks: number } {
-  const shrunk = shrinkTape(protocol, sc.cfg, sc.tape, maxTape, SHRINK_BUDGET, sc.priority);
-  let scenario = simplifyConfig(protocol, { ...sc, tape: shrunk.tape });
-  // A simpler config can let the tape shrink further.
-  const again = scenario.cfg === sc.cfg ? shrunk : shrinkTape(protocol, scenario.cfg, scenario.tape, maxTape, SHRINK_BUDGET, sc.priority);
-  scenario = { ...scenario, tape: again.tape };
-  return { scenario, shrinks: shrunk.shrinks + (again === shrunk ? 0 : again.shrinks) };
+  const m = minimize(protocol, sc, { maxTape });
+  const scenario = m.scenario ?? sc;
+  minimized.set(scenario, { protocol: protocol as Protocol<unknown, unknown>, result: m.result as RunResult<unknown, unknown> });
+  return { scenario, shrinks: m.stages.reduce((a, s) => a + s.runs, 0) };
 }

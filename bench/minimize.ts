@@ -1,0 +1,121 @@
+/**
+ * Minimization figures (issue 10, item 2): for every mutant of every protocol, the shrunk
+ * length (adversary actions, up to and including GST) after each stage of the pipeline
+ * (src/minimize/pipeline.ts) and the time it took; and, where the exhaustive breadth-first
+ * search (src/search/exhaustive.ts) finishes at small depth, the shortest counterexample and
+ * the ratio: steps to the violation (adversary and synchronous tail: the BFS has no GST and
+ * counts every delivery) / shortest.
+ *
+ *   npx tsx bench/minimize.ts                         every protocol, n=4 and n=7
+ *   npx tsx bench/minimize.ts --protocol tendermint --sizes 4
+ *   npx tsx bench/minimize.ts --help
+ *
+ * Targets (issue 10): within 1.5x of the shortest wherever BFS finishes; deep bugs under 40
+ * actions at n=4 and under 150 at n=7; shrink time under 10 s each. A miss is marked in the
+ * last column with its reason.
+ */
+import { parseArgs } from 'node:util';
+import { cpus } from 'node:os';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { campaignShape } from '../src/api/campaign.ts';
+import { PROTOCOLS } from '../src/protocols/registry.ts';
+import { exhaustive } from '../src/search/exhaustive.ts';
+import { minimize } from '../src/minimize/pipeline.ts';
+import { adversaryLength } from '../src/minimize/actions.ts';
+import type { Action } from '../src/sim/actions.ts';
+
+const { values } = parseArgs({
+  options: {
+    protocol: { type: 'string' },
+    mutant: { type: 'string' },
+    sizes: { type: 'string', default: '4,7' },
+    seed: { type: 'string', default: 'bench' },
+    'kill-budget': { type: 'string', default: '30000' },
+    'kill-seconds': { type: 'string', default: '30' },
+    'bfs-depth': { type: 'string', default: '12' },
+    'bfs-states': { type: 'string', default: '150000' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(`usage: npx tsx bench/minimize.ts [--protocol NAME] [--mutant NAME] [--sizes 4,7] [--seed S]
+         [--kill-budget N] [--kill-seconds S] [--bfs-depth D] [--bfs-states N]
+
+Per mutant and cluster size: the first failure of a seedrandom campaign (the fuzz command's
+shape with Twins, mixed delivery; at most --kill-budget scenarios or --kill-seconds), then the
+minimization pipeline on it: the adversary actions (up to and including GST) of the raw run
+and after each stage (tape, slice, ddmin, timers, one-at-a-time, config), and the shrink time.
+At n=4, for safety failures, the exhaustive BFS over the minimized config at depth up to
+min(--bfs-depth, steps to the violation) and --bfs-states states: the shortest counterexample,
+and (steps to the violation, the synchronous tail's included) / shortest. Targets: <= 1.5x the shortest, < 40 actions at n=4,
+< 150 at n=7, < 10 s per shrink.`);
+  process.exit(0);
+}
+
+const STAGES = ['tape', 'slice', 'ddmin', 'timers', 'one-at-a-time', 'tail', 'config'];
+const sizes = values.sizes.split(',').map(Number);
+const seed = values.seed;
+const bfsDepth = Number(values['bfs-depth']);
+const bfsStates = Number(values['bfs-states']);
+console.log(`consensus-harness minimize bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores (one used), seed "${seed}"`);
+console.log(`\n| protocol | mutant | n | invariant | raw | ${STAGES.join(' | ')} | shrink s (tape s) | to violation | BFS shortest | ratio | targets |`);
+console.log(`|---|---|---|---|---|${STAGES.map(() => '---|').join('')}---|---|---|---|---|`);
+const totals = { rows: 0, misses: 0, bfs: 0, within: 0 };
+for (const entry of Object.values(PROTOCOLS)) {
+  if (values.protocol !== undefined && values.protocol !== entry.name) continue;
+  for (const m of entry.mutants) {
+    if (values.mutant !== undefined && values.mutant !== m.name) continue;
+    for (const n of sizes) {
+      const protocol = entry.create(m.name);
+      const shape = campaignShape({ sizes: [n], twins: true });
+      const found = fuzzCampaign(protocol, {
+        seed, start: 0, end: Number(values['kill-budget']), shape, shrink: false,
+        deadline: Date.now() + 1000 * Number(values['kill-seconds']),
+      });
+      const row = `| ${entry.name} | ${m.name} | ${n} |`;
+      if (found.failure === undefined) {
+        console.log(`${row} not found in ${found.runs} scenarios | | ${STAGES.map(() => ' |').join('')} | | | survived the campaign |`);
+        continue;
+      }
+      const sc = fuzzScenario(seed, found.runs - 1, shape);
+      const t0 = performance.now();
+      const out = minimize(protocol, sc, { maxTape: shape.maxTape, sizes: shape.sizes });
+      const seconds = (performance.now() - t0) / 1000;
+      const after = (stage: string) => out.stages.find((s) => s.stage === stage)?.after;
+      const raw = out.stages[0]?.before ?? '';
+      const shrunk = adversaryLength(out.result.actions as readonly Action<unknown>[]);
+      const v = out.result.violation!;
+      const misses: string[] = [];
+      if (seconds >= 10) misses.push(`${seconds.toFixed(1)} s >= 10 s`);
+      if (n === 4 && shrunk >= 40) misses.push('>= 40 actions at n=4');
+      if (n === 7 && shrunk >= 150) misses.push('>= 150 actions at n=7');
+      let bfs = '';
+      let ratio = '';
+      // Every step up to the violation, the synchronous tail's included (GST itself is no step of
+      // the BFS, which enumerates every schedule): what BFS's shortest compares with.
+      const gstAt = out.result.actions.findIndex((a) => a.kind === 'gst');
+      const toViolation = v.step + 1 - (gstAt >= 0 && gstAt <= v.step ? 1 : 0);
+      if (n === 4 && out.cfg.n === 4 && v.invariant !== 'termination') {
+        const depth = Math.min(bfsDepth, toViolation);
+        const r = exhaustive(protocol, out.cfg, { depth, maxStates: bfsStates });
+        if (r.counterexample !== undefined) {
+          const shortest = r.counterexample.length;
+          bfs = `${shortest}${r.violation!.invariant === v.invariant ? '' : ` (${r.violation!.invariant})`}`;
+          ratio = (toViolation / shortest).toFixed(2);
+          totals.bfs++;
+          if (toViolation <= 1.5 * shortest) totals.within++;
+          else misses.push(`${ratio}x the shortest`);
+        } else {
+          bfs = r.truncated ? `> ${r.depthChecked} (${bfsStates} states)` : `> ${r.depthChecked}`;
+        }
+      }
+      totals.rows++;
+      if (misses.length > 0) totals.misses++;
+      const cells = STAGES.map((s) => after(s) ?? '').join(' | ');
+      const tapeSeconds = (out.stages.find((s) => s.stage === 'tape')?.ms ?? 0) / 1000;
+      console.log(`${row} ${v.invariant} | ${raw} | ${cells} | ${seconds.toFixed(2)} (${tapeSeconds.toFixed(2)}) | ${toViolation} | ${bfs} | ${ratio} | ${misses.length ? `MISS: ${misses.join('; ')}` : 'ok'} |`);
+    }
+  }
+}
+console.log(`\n${totals.rows} minimized, ${totals.misses} with a missed target; BFS finished for ${totals.bfs}, within 1.5x for ${totals.within}`);
