@@ -21,21 +21,26 @@ function signalsBit(version: number, bit: number): boolean {
   return version >>> 29 === 1 && ((version >>> bit) & 1) === 1;
 }
 
+/** A block of the chain by height (genesis is 0). */
+type Ancestor = (height: number) => Block;
+
 /** GetMedianTimePast (chain.h): the middle of the sorted times of a block and its 10 predecessors. */
-function medianTime(chain: readonly Block[], height: number): number {
-  const times = chain.slice(Math.max(0, height - 10), height + 1).map((b) => b.time);
+function medianTime(chain: Ancestor, height: number): number {
+  const times: number[] = [];
+  for (let h = Math.max(0, height - 10); h <= height; h++) times.push(chain(h).time);
   times.sort((a, b) => a - b);
   return times[times.length >> 1]!;
 }
 
-/** The state of the period after the one that ends with chain[last]. */
-function step(state: DeploymentState, chain: readonly Block[], last: number, d: Deployment): DeploymentState {
+/** The state of the period after the one that ends with chain(last). */
+function step(state: DeploymentState, chain: Ancestor, last: number, d: Deployment): DeploymentState {
   const mtp = medianTime(chain, last);
   if (mtp < d.startTime) return 'DEFINED'; // Core's GetStateFor (see above)
   if (state === 'DEFINED') return mtp >= d.timeout ? 'FAILED' : 'STARTED';
   if (state === 'STARTED') {
     if (mtp >= d.timeout) return 'FAILED';
-    const signalling = chain.slice(last - d.period + 1, last + 1).filter((b) => signalsBit(b.version, d.bit)).length;
+    let signalling = 0;
+    for (let h = last - d.period + 1; h <= last; h++) if (signalsBit(chain(h).version, d.bit)) signalling++;
     return signalling >= d.threshold ? 'LOCKED_IN' : 'STARTED';
   }
   if (state === 'LOCKED_IN') return 'ACTIVE';
@@ -51,6 +56,15 @@ const byBoundary = new WeakMap<Deployment, Map<string, DeploymentState>>();
  */
 export function oracleDeploymentState(below: readonly Block[], height: number, d: Deployment): DeploymentState {
   if (below.length !== height) throw new RangeError(`a block at height ${height} needs ${height} ancestors, got ${below.length}`);
+  return deploymentStateOf((h) => below[h]!, height, d);
+}
+
+/**
+ * The same with the ancestors given by height, `ancestor(h)` for h < height: a caller holding
+ * a block tree walks only as far down as the fold reads (usually to the latest period
+ * boundary already folded) instead of listing the chain to genesis.
+ */
+export function deploymentStateOf(ancestor: Ancestor, height: number, d: Deployment): DeploymentState {
   let memo = byBoundary.get(d);
   if (memo === undefined) byBoundary.set(d, (memo = new Map()));
   const periods = Math.floor(height / d.period);
@@ -58,7 +72,7 @@ export function oracleDeploymentState(below: readonly Block[], height: number, d
   let k = periods;
   let state: DeploymentState = 'DEFINED';
   for (; k > 0; k--) {
-    const known = memo.get(below[k * d.period - 1]!.id);
+    const known = memo.get(ancestor(k * d.period - 1).id);
     if (known !== undefined) {
       state = known;
       break;
@@ -66,9 +80,9 @@ export function oracleDeploymentState(below: readonly Block[], height: number, d
   }
   for (k += 1; k <= periods; k++) {
     const last = k * d.period - 1;
-    state = step(state, below, last, d);
+    state = step(state, ancestor, last, d);
     if (memo.size >= 200_000) memo.clear();
-    memo.set(below[last]!.id, state);
+    memo.set(ancestor(last).id, state);
   }
   return state;
 }

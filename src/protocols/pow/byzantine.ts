@@ -10,6 +10,66 @@ const MAX_PARENTS = 8;
 /** Nonces of Byzantine blocks start here, away from the node's own mined blocks. */
 const BYZANTINE_NONCE = 1_000_000_000;
 
+/** Highest first, then by id: the order Byzantine parents are taken in. */
+function byHeightThenId(a: Block, b: Block): number {
+  return b.height - a.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** The MAX_PARENTS first blocks of one tree in that order, per tree (trees are persistent maps: one scan each). */
+const topByBlocks = new WeakMap<PowState['blocks'], readonly Block[]>();
+
+function topBlocks(blocks: PowState['blocks']): readonly Block[] {
+  let top = topByBlocks.get(blocks);
+  if (top === undefined) {
+    const all: Block[] = [];
+    for (const e of blocks.values()) all.push(e.block);
+    top = all.sort(byHeightThenId).slice(0, MAX_PARENTS);
+    topByBlocks.set(blocks, top);
+  }
+  return top;
+}
+
+/**
+ * The candidate blocks on one parent, by (config, Byzantine node, parent id): they depend on the
+ * parent's chain only, which its id fixes, so every listing after the first reuses them.
+ */
+const candidatesByParent = new WeakMap<PowConfig, Map<string, readonly PowMessage[]>>();
+const unknownParentBlock = new WeakMap<PowConfig, Map<number, PowMessage>>();
+const CANDIDATE_LIMIT = 100_000;
+
+function candidates(cfg: PowConfig, self: number, parent: Block, holder: PowState): readonly PowMessage[] {
+  let memo = candidatesByParent.get(cfg);
+  if (memo === undefined) candidatesByParent.set(cfg, (memo = new Map()));
+  const key = `${self}/${parent.id}`;
+  const hit = memo.get(key);
+  if (hit !== undefined) return hit;
+  const height = parent.height + 1;
+  const bits = nextWorkRequired(height, powLookup(holder.blocks, parent.id), cfg.params);
+  const greedy = encodeCompact(decodeCompact(bits).target / 2n);
+  const out: PowMessage[] = [];
+  cfg.offsets.forEach((offset, i) => {
+    // The nonce names the candidate, so one candidate keeps its id however many are listed.
+    const base = { parent: parent.id, height, time: parent.time + offset, version: VERSION_BASE, miner: self };
+    out.push(block(makeBlock({ ...base, bits, nonce: BYZANTINE_NONCE + 2 * i })));
+    out.push(block(makeBlock({ ...base, bits: greedy, nonce: BYZANTINE_NONCE + 2 * i + 1 })));
+  });
+  if (memo.size >= CANDIDATE_LIMIT) memo.clear();
+  memo.set(key, out);
+  return out;
+}
+
+function unknownParent(cfg: PowConfig, self: number): PowMessage {
+  let memo = unknownParentBlock.get(cfg);
+  if (memo === undefined) unknownParentBlock.set(cfg, (memo = new Map()));
+  let m = memo.get(self);
+  if (m === undefined) {
+    const parent = blockId({ parent: NULL_ID, height: 0, time: 0, bits: 0, version: 0, miner: self, nonce: BYZANTINE_NONCE });
+    m = block(makeBlock({ parent, height: 1, time: 0, bits: encodeCompact(cfg.params.powLimit), version: VERSION_BASE, miner: self, nonce: BYZANTINE_NONCE }));
+    memo.set(self, m);
+  }
+  return m;
+}
+
 /**
  * What a Byzantine miner may announce (it controls hash power, so it can withhold and release
  * blocks at will): on each of the highest blocks any node holds, for each timestamp offset,
@@ -17,29 +77,28 @@ const BYZANTINE_NONCE = 1_000_000_000;
  *  - a block claiming twice the work (half the target) with nBits the rule does not allow,
  *    which every correct node must reject;
  * and one block on an unknown parent, which correct nodes keep as an orphan forever.
+ * The highest blocks of the union of the trees are among the highest of each tree, so only
+ * each tree's first MAX_PARENTS (cached per tree) are merged.
  */
 export function byzantineMessages(cfg: PowConfig, ctx: ByzantineContext<PowState, PowMessage>): PowMessage[] {
-  const holders = new Map<string, PowState>();
-  for (const s of ctx.states) for (const id of s.blocks.keys()) if (!holders.has(id)) holders.set(id, s);
-  const parents = [...holders.entries()]
-    .map(([id, s]) => s.blocks.get(id)!.block)
-    .sort((a, b) => b.height - a.height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .slice(0, MAX_PARENTS);
+  const seen = new Set<string>();
+  const pool: Block[] = [];
+  for (const s of ctx.states) {
+    for (const b of topBlocks(s.blocks)) {
+      if (!seen.has(b.id)) {
+        seen.add(b.id);
+        pool.push(b);
+      }
+    }
+  }
+  const parents = pool.sort(byHeightThenId).slice(0, MAX_PARENTS);
   const out: PowMessage[] = [];
   for (const parent of parents) {
-    const holder = holders.get(parent.id)!;
-    const height = parent.height + 1;
-    const bits = nextWorkRequired(height, powLookup(holder.blocks, parent.id), cfg.params);
-    const greedy = encodeCompact(decodeCompact(bits).target / 2n);
-    cfg.offsets.forEach((offset, i) => {
-      // The nonce names the candidate, so one candidate keeps its id however many are listed.
-      const base = { parent: parent.id, height, time: parent.time + offset, version: VERSION_BASE, miner: ctx.self };
-      out.push(block(makeBlock({ ...base, bits, nonce: BYZANTINE_NONCE + 2 * i })));
-      out.push(block(makeBlock({ ...base, bits: greedy, nonce: BYZANTINE_NONCE + 2 * i + 1 })));
-    });
+    // Any node holding the parent holds its whole chain: the first one will do.
+    const holder = ctx.states.find((s) => s.blocks.has(parent.id))!;
+    out.push(...candidates(cfg, ctx.self, parent, holder));
   }
-  const unknownParent = blockId({ parent: NULL_ID, height: 0, time: 0, bits: 0, version: 0, miner: ctx.self, nonce: BYZANTINE_NONCE });
-  out.push(block(makeBlock({ parent: unknownParent, height: 1, time: 0, bits: encodeCompact(cfg.params.powLimit), version: VERSION_BASE, miner: ctx.self, nonce: BYZANTINE_NONCE })));
+  out.push(unknownParent(cfg, ctx.self));
   return out;
 }
 

@@ -14,10 +14,10 @@
  */
 import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
 import type { Deployment } from './bip9.ts';
-import { oracleDeploymentState } from './bip9-oracle.ts';
+import { deploymentStateOf } from './bip9-oracle.ts';
 import { type Block, type PowMessage, shortId } from './messages.ts';
 import { type OracleParams, blockBelow, oracleBitsInRange, oracleRequiredBits, oracleWork } from './oracle.ts';
-import type { PowState } from './state.ts';
+import type { BlockEntry, PowState } from './state.ts';
 
 type T = Transition<PowState, PowMessage>;
 type Inv = TransitionInvariant<PowState, PowMessage>;
@@ -62,36 +62,50 @@ interface Tips {
   readonly ids: readonly string[];
 }
 
-/** bestTips per state object: head-max-chainwork and head-first-seen ask for the same state. */
-const tipsByState = new WeakMap<PowState, Tips>();
+/**
+ * bestTips per block map (the map is persistent: a node's blocks keep their identity until it
+ * connects one), so head-max-chainwork, head-first-seen and the next transition share one.
+ */
+const tipsByBlocks = new WeakMap<PowState['blocks'], Tips>();
 
-/** The maximal recomputed chainwork in the tree, and the blocks achieving it. */
-export function bestTips(s: PowState): Tips {
-  const hit = tipsByState.get(s);
+/**
+ * The maximal recomputed chainwork in the tree, and the blocks achieving it (in the tree's
+ * order). When `before` is the state this one followed and its tips are known, only the blocks
+ * connected since are scanned: the same fold over the same order, resumed where it stopped.
+ */
+export function bestTips(s: PowState, before?: PowState): Tips {
+  const hit = tipsByBlocks.get(s.blocks);
   if (hit !== undefined) return hit;
-  const tips = scanTips(s);
-  tipsByState.set(s, tips);
+  const base = before === undefined ? undefined : tipsByBlocks.get(before.blocks);
+  const added = base === undefined ? undefined : s.blocks.appendedSince(before!.blocks);
+  const tips = added === undefined ? scanTips(s, -1n, [], s.blocks.values()) : scanTips(s, base!.work, base!.ids, added);
+  tipsByBlocks.set(s.blocks, tips);
   return tips;
 }
 
-function scanTips(s: PowState): Tips {
-  let best = -1n;
-  let ids: string[] = [];
-  for (const id of s.blocks.keys()) {
-    const w = recomputedChainwork(s, id);
+function scanTips(s: PowState, work: bigint, ids: readonly string[], entries: Iterable<BlockEntry>): Tips {
+  let best = work;
+  let out: string[] | undefined;
+  for (const e of entries) {
+    const w = recomputedChainwork(s, e.block.id);
     if (w > best) {
       best = w;
-      ids = [id];
-    } else if (w === best) ids.push(id);
+      out = [e.block.id];
+    } else if (w === best) (out ??= ids.slice()).push(e.block.id);
   }
-  return { work: best, ids };
+  return out === undefined ? { work: best, ids } : { work: best, ids: out };
 }
 
-/** Blocks connected by this transition (their seq is at least the node's next seq before it). */
+/**
+ * Blocks connected by this transition: those the tree gained. The tree is a persistent map, so
+ * when it grew by insertions only these are the entries appended since `before` (no scan of
+ * the rest); otherwise every block whose seq is at least the node's next seq before it.
+ */
 function connected(t: T): Block[] {
   const out: Block[] = [];
   if (t.after.blocks === t.before.blocks) return out;
-  for (const e of t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e.block);
+  const added = t.after.blocks.appendedSince(t.before.blocks);
+  for (const e of added ?? t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e.block);
   return out;
 }
 
@@ -102,12 +116,30 @@ function mined(t: T): Block[] {
   return out;
 }
 
+/**
+ * Verdicts of headerFault by block id, per parameter set, once the parent is connected: then
+ * the verdict reads only the block's chain, which its id fixes (each block is checked when it
+ * is mined and again by every node connecting it).
+ */
+const faultById = new WeakMap<OracleParams, Map<string, string | null>>();
+
 /** Why `b` does not follow Core's header rules on `blocks`, or undefined. */
 function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block): string | undefined {
   const parent = blocks.get(b.parent);
   if (parent === undefined) return `its parent ${shortId(b.parent)} is not connected`;
-  if (b.height !== parent.block.height + 1) return `height ${b.height} on a parent at height ${parent.block.height}`;
-  const expected = oracleRequiredBits(b.height, (h) => blockBelow(blocks, parent.block, h), params);
+  let memo = faultById.get(params);
+  if (memo === undefined) faultById.set(params, (memo = new Map()));
+  const hit = memo.get(b.id);
+  if (hit !== undefined) return hit ?? undefined;
+  const why = parentFault(params, blocks, parent.block, b);
+  if (memo.size >= CACHE_LIMIT) memo.clear();
+  memo.set(b.id, why ?? null);
+  return why;
+}
+
+function parentFault(params: OracleParams, blocks: PowState['blocks'], parent: Block, b: Block): string | undefined {
+  if (b.height !== parent.height + 1) return `height ${b.height} on a parent at height ${parent.height}`;
+  const expected = oracleRequiredBits(b.height, (h) => blockBelow(blocks, parent, h), params);
   if (b.bits !== expected) return `bits ${b.bits.toString(16)}, the retarget rule requires ${expected.toString(16)}`;
   if (!oracleBitsInRange(b.bits, params)) return `bits ${b.bits.toString(16)} are out of range`;
   return undefined;
@@ -137,7 +169,7 @@ const headMaxChainwork: Inv = {
   check(t) {
     if (t.after === t.before) return undefined;
     const s = t.after;
-    const { work: best, ids } = bestTips(s);
+    const { work: best, ids } = bestTips(s, t.before);
     const head = recomputedChainwork(s, s.head);
     if (head !== best) {
       const tip = s.blocks.get(ids[0]!)!.block;
@@ -154,7 +186,7 @@ const headFirstSeen: Inv = {
   check(t) {
     if (t.after === t.before) return undefined;
     const s = t.after;
-    const { ids } = bestTips(s);
+    const { ids } = bestTips(s, t.before);
     if (!ids.includes(s.head) || ids.length < 2) return undefined; // head-max-chainwork's business
     let first = ids[0]!;
     for (const id of ids) if (s.blocks.get(id)!.seq < s.blocks.get(first)!.seq) first = id;
@@ -180,6 +212,19 @@ const chainworkMonotonic: Inv = {
 };
 
 
+const textById = new Map<string, string>();
+
+/** A block's recomputed chainwork as 64 lowercase hex digits, memoised by id (the bigint is). */
+function chainworkText(id: string, work: bigint): string {
+  let text = textById.get(id);
+  if (text === undefined) {
+    text = work.toString(16).padStart(64, '0');
+    if (textById.size >= CACHE_LIMIT) textById.clear();
+    textById.set(id, text);
+  }
+  return text;
+}
+
 const chainworkRecorded: Inv = {
   name: 'chainwork-recorded',
   description: 'the chainwork a correct node records for each block it connects equals the sum of 2^256 / (target + 1) over the block and its ancestors (oracle.ts)',
@@ -188,22 +233,50 @@ const chainworkRecorded: Inv = {
       const got = t.after.blocks.get(b.id)!.chainwork;
       const expected = recomputedChainwork(t.after, b.id);
       // The record is Core's nChainWork as 64 lowercase hex digits (state.ts BlockEntry).
-      if (got !== expected.toString(16).padStart(64, '0')) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
+      if (got !== chainworkText(b.id, expected)) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
     }
     return undefined;
   },
 };
 
-/** The chain from genesis to `tip` by height (the invariants' own walk). */
-function chainOf(blocks: PowState['blocks'], tip: Block): Block[] {
-  const out: Block[] = [];
-  for (let h = tip.height, b = tip; ; h--) {
-    out.push(b);
-    if (h === 0) break;
-    b = blockBelow(blocks, b, h - 1);
-  }
-  return out.reverse();
+/**
+ * The chain ending at `tip`, by height, walked down lazily (the invariants' own walk): each
+ * block below is visited once however the heights are asked for; asking above `tip` throws.
+ */
+function chainBelow(blocks: PowState['blocks'], tip: Block): (height: number) => Block {
+  const byHeight: Block[] = [];
+  byHeight[tip.height] = tip;
+  let low = tip;
+  return (h) => {
+    if (h >= low.height && h <= tip.height) return byHeight[h]!;
+    if (h < 0 || h > tip.height) throw new RangeError(`no ancestor at height ${h} below height ${tip.height}`);
+    while (low.height > h) {
+      low = blockBelow(blocks, low, low.height - 1);
+      byHeight[low.height] = low;
+    }
+    return low;
+  };
 }
+
+/**
+ * The oracle's BIP9 state for a block at `height` on `parent`, memoised by parent id (an id
+ * fixes the whole chain below it) for the next height: every node connects the same blocks,
+ * and the walk to genesis was the cost, not the fold.
+ */
+function expectedDeployment(blocks: PowState['blocks'], parent: Block, height: number, deployment: Deployment): string {
+  if (height !== parent.height + 1) throw new RangeError(`a block at height ${height} needs ${height} ancestors, got ${parent.height + 1}`);
+  let memo = expectedByParent.get(deployment);
+  if (memo === undefined) expectedByParent.set(deployment, (memo = new Map()));
+  let state = memo.get(parent.id);
+  if (state === undefined) {
+    state = deploymentStateOf(chainBelow(blocks, parent), height, deployment);
+    if (memo.size >= CACHE_LIMIT) memo.clear();
+    memo.set(parent.id, state);
+  }
+  return state;
+}
+
+const expectedByParent = new WeakMap<Deployment, Map<string, string>>();
 
 function bip9State(deployment: Deployment): Inv {
   return {
@@ -211,8 +284,7 @@ function bip9State(deployment: Deployment): Inv {
     description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9-oracle.ts, independent of the reducer\'s bip9.ts)',
     check(t) {
       for (const b of connected(t)) {
-        const chain = chainOf(t.after.blocks, t.after.blocks.get(b.parent)!.block);
-        const expected = oracleDeploymentState(chain, b.height, deployment);
+        const expected = expectedDeployment(t.after.blocks, t.after.blocks.get(b.parent)!.block, b.height, deployment);
         const got = t.after.blocks.get(b.id)!.deployment;
         if (got !== expected) return `node ${t.node} records ${got} for block ${shortId(b.id)} at height ${b.height}, its chain says ${expected}`;
       }

@@ -13,6 +13,7 @@
  * node by GST (sim/step.ts), which is what convergence needs; relaying would multiply the
  * post-GST deliveries by n for nothing.
  */
+import { PersistentMap } from '../../core/persistent.ts';
 import type { ClusterConfig, NodeId, Step } from '../../core/types.ts';
 import type { PowMessage } from './messages.ts';
 import { blockVersion } from './params.ts';
@@ -27,7 +28,7 @@ export function init(cfg: PowConfig, self: NodeId): PStep {
     state: {
       self,
       genesis: genesis.block.id,
-      blocks: new Map([[genesis.block.id, genesis]]),
+      blocks: PersistentMap.of([[genesis.block.id, genesis]]),
       head: genesis.block.id,
       orphans: [],
       invalid: new Set(),

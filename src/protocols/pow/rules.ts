@@ -108,9 +108,10 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** A node's state being changed in one reducer call; copied once, frozen back into a PowState. */
+/** A node's state being changed in one reducer call; frozen back into a PowState. */
 interface Draft {
-  blocks: Map<string, BlockEntry>;
+  /** Persistent: each connection makes a new version, sharing the rest with the input state's. */
+  blocks: PowState['blocks'];
   head: string;
   orphans: Block[];
   invalid: Set<string> | null;
@@ -138,7 +139,7 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
     orphans.push(block);
     return { ...s, orphans };
   }
-  const d: Draft = { blocks: new Map(s.blocks), head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
+  const d: Draft = { blocks: s.blocks, head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
   // A child of an invalid block is invalid, and so are the orphans waiting on it
   // (fast-check found the missing cascade: properties/pow.test.ts, delivery order).
   if (s.invalid.has(block.parent)) {
@@ -149,12 +150,13 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
   // Each block is taken from the queue once: from the message, or removed from the orphan pool.
   for (let i = 0; i < queue.length; i++) {
     const b = queue[i]!;
-    const why = invalidReason(cfg, d.blocks, b);
-    if (why !== undefined) {
+    const parent = d.blocks.get(b.parent);
+    const derived = parent === undefined ? undefined : derive(cfg, d.blocks, parent, b);
+    if (derived === undefined || derived.invalid !== undefined) {
       markInvalid(d, s, b.id);
       continue;
     }
-    connect(cfg, d, b);
+    connect(cfg, d, b, derived);
     // Bounded by the orphan pool (MAX_ORPHANS).
     for (let j = 0; j < d.orphans.length; ) {
       const o = d.orphans[j]!;
@@ -184,16 +186,46 @@ function markInvalid(d: Draft, s: PowState, id: string): void {
   }
 }
 
+/** What a node derives from a block whose parent it holds: validity, then chainwork and BIP9 state. */
+interface Derived {
+  readonly invalid: string | undefined;
+  readonly chainwork: string;
+  readonly deployment: DeploymentState;
+}
+
+/**
+ * Derived values by block id, per protocol instance. Each is a function of the block's chain
+ * and the instance's rules only (an id hashes its header, parent id included, so it fixes the
+ * chain; a node holds a block's parent only with its whole chain): every node connecting the
+ * block computes the same, so the first one's result is kept (bounded, cleared when full).
+ * The bigint chainwork and the retarget were a large part of each connection's cost.
+ */
+const derivedByConfig = new WeakMap<PowConfig, Map<string, Derived>>();
+const DERIVED_LIMIT = 100_000;
+
+function derive(cfg: PowConfig, blocks: PowState['blocks'], parent: BlockEntry, b: Block): Derived {
+  let memo = derivedByConfig.get(cfg);
+  if (memo === undefined) derivedByConfig.set(cfg, (memo = new Map()));
+  let v = memo.get(b.id);
+  if (v === undefined) {
+    const invalid = invalidReason(cfg, blocks, b);
+    v = invalid !== undefined
+      ? { invalid, chainwork: '', deployment: 'DEFINED' }
+      : {
+        invalid,
+        chainwork: workHex(parseWork(parent.chainwork) + blockWorkOf(cfg.flags, b.bits)),
+        deployment: deploymentOf(cfg, blocks, parent, b.height),
+      };
+    if (memo.size >= DERIVED_LIMIT) memo.clear();
+    memo.set(b.id, v);
+  }
+  return v;
+}
+
 /** Connect a valid block: chainwork, sequence id, BIP9 state; then the fork choice. */
-function connect(cfg: PowConfig, d: Draft, b: Block): void {
-  const parent = d.blocks.get(b.parent)!;
-  const entry: BlockEntry = {
-    block: b,
-    chainwork: workHex(parseWork(parent.chainwork) + blockWorkOf(cfg.flags, b.bits)),
-    seq: d.nextSeq++,
-    deployment: deploymentOf(cfg, d.blocks, parent, b.height),
-  };
-  d.blocks.set(b.id, entry);
+function connect(cfg: PowConfig, d: Draft, b: Block, derived: Derived): void {
+  const entry: BlockEntry = { block: b, chainwork: derived.chainwork, seq: d.nextSeq++, deployment: derived.deployment };
+  d.blocks = d.blocks.set(b.id, entry);
   if (isBetter(cfg.flags, entry, d.blocks.get(d.head)!)) d.head = b.id;
 }
 

@@ -1,3 +1,4 @@
+import type { PersistentMap } from '../../core/persistent.ts';
 import type { NodeId } from '../../core/types.ts';
 import { type PowHeader, blockWork } from './arith.ts';
 import type { DeploymentState, VersionedBlock } from './bip9.ts';
@@ -24,8 +25,12 @@ export interface BlockEntry {
 export interface PowState {
   readonly self: NodeId;
   readonly genesis: string;
-  /** Connected blocks by id, in connection order (Map keeps insertion order). */
-  readonly blocks: ReadonlyMap<string, BlockEntry>;
+  /**
+   * Connected blocks by id, in connection order. A persistent map: connecting a block makes a
+   * new version sharing all but a few trie nodes with the old one (copying a Map per received
+   * block was most of PoW's cost); it reads, iterates and prints (JSON) as a Map does.
+   */
+  readonly blocks: PersistentMap<string, BlockEntry>;
   /** The tip of the best chain. */
   readonly head: string;
   /** Blocks whose parent is unknown, in arrival order, at most MAX_ORPHANS. */
