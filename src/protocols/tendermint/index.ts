@@ -5,7 +5,8 @@ import { init, onMessage, onTimer } from './reducer.ts';
 import type { TendermintState } from './state.ts';
 import { TENDERMINT_INVARIANTS } from './invariants.ts';
 import { proposer } from './rules.ts';
-import { defineProtocol, transitions } from '../../core/define.ts';
+import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
+import { TENDERMINT_RULES } from './coverage.ts';
 import { tendermintAmnesia } from './accountability.ts';
 import { tendermintAbstraction } from './abstraction.ts';
 
@@ -69,7 +70,10 @@ export function tendermint(mutant?: TendermintMutant): Protocol<TendermintState,
       onMessage,
       onTimer: (s: TendermintState, t: Timer) => onTimer(s, t),
     },
-    properties: transitions(TENDERMINT_INVARIANTS),
+    properties: [
+      ...transitions(TENDERMINT_INVARIANTS),
+      ...TENDERMINT_RULES.map((r) => sometimes<TendermintState, TendermintMessage>(r.name, r.description, (t) => r.seen(t))),
+    ],
     view: (s) => ({
       height: s.height,
       round: s.round,
