@@ -5,6 +5,8 @@
  *   npm run bench -- --protocol tendermint --runs 5000
  */
 import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { cpus } from 'node:os';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
@@ -24,16 +26,24 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '3' },
     'no-kills': { type: 'boolean', default: false },
     whitepaper: { type: 'string', default: '6000' },
+    only: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   console.log(`usage: npm run bench -- [--protocol NAME] [--runs N] [--repeat K] [--kill-budget N] [--kill-sizes 4,7] [--no-kills] [--whitepaper TRIALS]
+                        [--only throughput,kills,whitepaper,hotstuff,minimize,search,exhaustive]
 
 Throughput (scenarios/s and steps/s, one core, the fuzz command's default scenario shape
 for n=4 and n=7) and bug finding (per mutant: scenarios and seconds to the first failure,
 shrinking time and the shrunk counterexample's length), and for pow the whitepaper's
-attacker race (Nakamoto 2008, section 11) against the paper's table (0 trials = skip).`);
+attacker race (Nakamoto 2008, section 11) against the paper's table (0 trials = skip).
+Then, each in its own process (run alone with --help for their options):
+  minimize    bench/minimize.ts: shrunk length per stage and shrink time per mutant, vs the BFS shortest
+  search      bench/search.ts: runs and seconds to first failure per strategy (uniform, priority,
+              mixed, guided) and distinct abstract states per second
+  exhaustive  bench/exhaustive.ts: exhaustive mode's distinct states/s and depth to each shallow mutant
+--only picks sections (default: all); --no-kills keeps throughput and whitepaper.`);
   process.exit(0);
 }
 
@@ -57,6 +67,11 @@ function throughput(protocol: Protocol<any, any>, shape: ScenarioShape, runs: nu
   return { scenariosPerSecond: runs / s, stepsPerSecond: steps / s, stepsPerScenario: steps / runs, failures };
 }
 
+const SECTIONS = ['throughput', 'kills', 'whitepaper', 'hotstuff', 'minimize', 'search', 'exhaustive'];
+const only = values.only === undefined ? SECTIONS : values.only.split(',');
+for (const s of only) if (!SECTIONS.includes(s)) { console.error(`bench: unknown section ${JSON.stringify(s)} (sections: ${SECTIONS.join(', ')})`); process.exit(2); }
+// --no-kills keeps the throughput figures only (the other sections all hunt bugs).
+const on = (s: string) => only.includes(s) && (!values['no-kills'] || s === 'throughput' || s === 'whitepaper');
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 console.log(`consensus-harness bench: node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'}, 1 core`);
 const runs = Number(values.runs);
@@ -71,7 +86,7 @@ console.log('| protocol | n | scenarios/s | steps/s | steps/scenario | failures 
 console.log('|---|---|---|---|---|---|');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const spread = (xs: number[]) => `${fmt(median(xs))} [${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}]`;
-for (const entry of entries) {
+for (const entry of on('throughput') ? entries : []) {
   for (const n of [4, 7]) {
     const rs = Array.from({ length: repeat }, () => throughput(entry.create(), { ...DEFAULT_SHAPE, sizes: [n] }, n === 4 ? runs : Math.ceil(runs / 4)));
     const r = rs[0]!;
@@ -79,7 +94,7 @@ for (const entry of entries) {
   }
 }
 for (const entry of entries) {
-  if (values['no-kills']) break;
+  if (!on('kills')) break;
   console.log(`\n## ${entry.name}`);
   const budget = Number(values['kill-budget']);
   for (const n of values['kill-sizes'].split(',').map(Number)) {
@@ -104,15 +119,24 @@ for (const entry of entries) {
   }
 }
 
-if ((values.protocol === undefined || values.protocol === 'pow') && Number(values.whitepaper) > 0) {
+if (on('whitepaper') && (values.protocol === undefined || values.protocol === 'pow') && Number(values.whitepaper) > 0) {
   const report = whitepaperReport({ trials: Number(values.whitepaper), seed: 'bench' });
   console.log(`\n## pow: attacker race vs Nakamoto 2008 section 11 (${values.whitepaper} trials per cell, ${report.seconds.toFixed(1)} s)\n`);
   console.log(report.text);
   console.log(report.consistent ? '\nevery cell within its 99.9% interval' : '\nSOME CELLS OUTSIDE THEIR 99.9% INTERVAL');
 }
 
-if ((values.protocol === undefined || values.protocol.startsWith('hotstuff')) && !values['no-kills']) {
+if (on('hotstuff') && (values.protocol === undefined || values.protocol.startsWith('hotstuff')) && !values['no-kills']) {
   // The HotStuff family: each variant's witnesses (sometimes-properties) and its mutants' kill figures.
   console.log('\n## hotstuff variants: witnesses reached and kill figures (Twins, mixed delivery)\n');
   console.log(formatHotStuffFigures(hotstuffFigures({ runs: Number(values.runs) })));
+}
+
+// The other benchmarks, each in its own process (a fresh heap: figures do not depend on what ran before).
+for (const [section, file] of [['minimize', 'minimize.ts'], ['search', 'search.ts'], ['exhaustive', 'exhaustive.ts']] as const) {
+  if (!on(section)) continue;
+  console.log(`\n## ${section} (bench/${file})\n`);
+  const args = ['--import', 'tsx', join(import.meta.dirname, file), ...(values.protocol !== undefined && section !== 'exhaustive' ? ['--protocol', values.protocol] : [])];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (r.status !== 0) console.log(`(bench/${file} exited with ${r.status})`);
 }
