@@ -31,6 +31,15 @@ export interface ScenarioShape {
    * fuzzer draws priorities; fast-check scenarios are uniform.
    */
   readonly strategy?: 'uniform' | 'priority' | 'mixed';
+  /**
+   * Byzantine behaviour that persists after GST, and VOPR's core: the tape also chooses, at
+   * GST, how each Byzantine node behaves from then on (honest, silent, selective, equivocating,
+   * delayed) and possibly a core of n - f correct nodes that must decide while the others stay
+   * cut off (adversary/decode.ts gstChoice). Off by default: it sets cfg.postGst, draws nothing
+   * more, and the tape decodes as before; only the GST action (and so what is found) changes,
+   * so existing seeds keep finding what they found.
+   */
+  readonly postGst?: boolean;
   readonly maxHeights: number;
   readonly maxTape: number;
 }
@@ -78,6 +87,7 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
         if (!byzantine.includes(id)) byzantine.push(id);
       }
       return clusterConfig(r.n, {
+        ...(shape.postGst === true ? { postGst: true } : {}),
         heights: r.heights,
         byzantine,
         twins: shape.twins && r.twins ? byzantine : [],

@@ -1,7 +1,8 @@
-import type { NodeId, Protocol } from '../core/types.ts';
+import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import { ProtocolFault } from '../core/errors.ts';
-import type { Action, ActionKind } from '../sim/actions.ts';
-import { type Envelope, type World, deliverable, isByzantine } from '../sim/world.ts';
+import { postGstOn } from '../core/config.ts';
+import { type Action, type ActionKind, AFTER_GST_NAMES, type AfterGst } from '../sim/actions.ts';
+import { type Envelope, type World, coreQuorum, deliverable, isByzantine } from '../sim/world.ts';
 
 /**
  * The action space, in canonical order. Each kind lists its enabled actions in a fixed
@@ -136,11 +137,73 @@ export function decodeChoice<S, M>(
 /**
  * The synchronous network after GST: deliver the oldest message; fire a timer (the one set
  * first) only when nothing is in flight. Undefined when the cluster is quiescent.
+ * When the GST action chose behaviours or a core: a delayed node's messages wait until no
+ * other message is in flight, and the cut-off nodes neither receive nor fire timers.
  */
 export function synchronousAction<S, M>(w: World<S, M>): Action<M> | undefined {
-  const first = w.inFlight[0];
-  if (first !== undefined) return { kind: 'deliver', id: first.id };
-  const t = w.timers[0];
+  const after = w.afterGst;
+  if (after === null) {
+    const first = w.inFlight[0];
+    if (first !== undefined) return { kind: 'deliver', id: first.id };
+    const t = w.timers[0];
+    if (t !== undefined) return { kind: 'fire', node: t.node, timer: t.timer };
+    return undefined;
+  }
+  let delayed: Envelope<M> | undefined;
+  for (const e of w.inFlight) {
+    if (w.crashed[e.to]) continue;
+    if (!after.anyDelayed || after.behaviour[e.from] !== 'delayed') return { kind: 'deliver', id: e.id };
+    delayed ??= e;
+  }
+  if (delayed !== undefined) return { kind: 'deliver', id: delayed.id };
+  const t = w.timers.find((x) => !w.crashed[x.node]);
   if (t !== undefined) return { kind: 'fire', node: t.node, timer: t.timer };
   return undefined;
+}
+
+/**
+ * The GST action a tape chooses. Without cfg.postGst: plain GST, as always. With it, the
+ * choices come from the high bits of the tape's first entries. Decoding is untouched (the
+ * same tape gives the same schedule before GST, flag or not); those bits also take part in
+ * picking the entry's action (x div #kinds mod #actions), so shrinking one may change both:
+ * - Byzantine node j (j-th in cfg.byzantine) behaves as AFTER_GST_NAMES[(tape[j] >>> 12) mod 5]
+ *   (0 = honest, so a tape shrunk toward zeros, or too short, is today's behaviour); a
+ *   selective node reaches the non-empty proper subset of correct nodes given by the bits of
+ *   1 + (tape[j] >>> 3) mod (2^c - 2), over the c correct nodes in id order;
+ * - with fewer than f Byzantine nodes, entry b = #Byzantine chooses a core when bit 12 is set:
+ *   1 + (x >>> 13) mod (c - q) correct nodes, consecutive in id order from (x >>> 3) mod c,
+ *   stay cut off, the other c - L >= q = n - f form the core.
+ */
+export function gstChoice(cfg: ClusterConfig, tape: readonly number[]): Extract<Action<never>, { kind: 'gst' }> {
+  if (!postGstOn(cfg)) return { kind: 'gst' };
+  const correct: NodeId[] = [];
+  for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) correct.push(i);
+  const c = correct.length;
+  const byzantine: Record<string, AfterGst> = {};
+  cfg.byzantine.forEach((node, j) => {
+    const x = tape[j] ?? 0;
+    const name = AFTER_GST_NAMES[(x >>> 12) % AFTER_GST_NAMES.length]!;
+    if (name === 'honest') return;
+    if (name !== 'selective') {
+      byzantine[String(node)] = name;
+      return;
+    }
+    const subsets = Math.max(1, Math.min(2 ** c - 2, 0x3fffffff));
+    const mask = 1 + ((x >>> 3) % subsets);
+    byzantine[String(node)] = { selective: correct.filter((_n, k) => k < 30 && Math.floor(mask / 2 ** k) % 2 === 1) };
+  });
+  const q = coreQuorum(cfg);
+  let core: NodeId[] | undefined;
+  const x = tape[cfg.byzantine.length] ?? 0;
+  if (c > q && ((x >>> 12) & 1) === 1) {
+    const out = 1 + ((x >>> 13) % (c - q));
+    const start = (x >>> 3) % c;
+    const left = new Set(Array.from({ length: out }, (_v, i) => correct[(start + i) % c]!));
+    core = correct.filter((node) => !left.has(node));
+  }
+  return {
+    kind: 'gst',
+    ...(Object.keys(byzantine).length > 0 ? { byzantine } : {}),
+    ...(core !== undefined ? { core } : {}),
+  };
 }

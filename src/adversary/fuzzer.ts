@@ -33,7 +33,8 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   const heights = int(1, shape.maxHeights);
   // Drawn last, so that shapes without twins generate exactly the scenarios they always did.
   const twins = shape.twins && byzantine.length > 0 && int(0, 1) === 1 ? byzantine : [];
-  const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults });
+  // postGst draws nothing: the scenarios of a seed are the same with it or without it.
+  const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults, ...(shape.postGst === true ? { postGst: true } : {}) });
   const length = int(0, shape.maxTape);
   const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
   const strategy = shape.strategy ?? 'uniform';

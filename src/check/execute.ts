@@ -3,7 +3,7 @@ import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
 import { ProtocolFault, UserError } from '../core/errors.ts';
 import { type World, allCorrectDecided } from '../sim/world.ts';
-import { decodeChoice, enabledKinds, pickOfKind, synchronousAction } from '../adversary/decode.ts';
+import { decodeChoice, enabledKinds, gstChoice, pickOfKind, synchronousAction } from '../adversary/decode.ts';
 import { type Priority, priorityDelivery } from '../adversary/priority.ts';
 import { Checker, type Violation } from './invariants.ts';
 import { guarded } from './guard.ts';
@@ -123,8 +123,8 @@ export function synchronousTail<S, M>(protocol: Protocol<S, M>, w: World<S, M>):
 /**
  * Tape semantics (DESIGN.md): each integer picks among the enabled actions; when the
  * tape is exhausted (or nothing adversarial is enabled) GST happens, and then the network
- * delivers FIFO until every correct node decided, the cluster is quiescent, or the
- * post-GST step bound is spent.
+ * delivers FIFO until every correct node decided (the core's, if GST chose one), the cluster
+ * is quiescent, or the post-GST step bound is spent.
  */
 export function tapeScheduler<S, M>(
   protocol: Protocol<S, M>,
@@ -144,7 +144,8 @@ export function tapeScheduler<S, M>(
         const a = decodeChoice(p, w, tape[pos++]!, deliver);
         if (a !== undefined) return a;
       }
-      return { kind: 'gst' };
+      // With cfg.postGst the tape also chose each Byzantine node's behaviour and a core (gstChoice).
+      return gstChoice(w.cfg, tape);
     }
     return synchronousTail(p, w);
   };

@@ -17,6 +17,7 @@ export const SCENARIO_OPTIONS = {
   tape: { type: 'string', default: String(DEFAULT_SHAPE.maxTape) },
   'no-byzantine': { type: 'boolean', default: false },
   twins: { type: 'boolean', default: false },
+  'post-gst': { type: 'boolean', default: false },
   strategy: { type: 'string', default: 'mixed' },
   drops: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.drops) },
   duplicates: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.duplicates) },
@@ -41,6 +42,10 @@ export const SCENARIO_HELP = `scenario options:
                       engine is always uniform
   --twins             in half the runs with Byzantine nodes, run each Byzantine identity as
                       Twins (two honest instances, split by partitions), besides injections
+  --post-gst          Byzantine nodes keep misbehaving after GST: the tape also chooses, per
+                      Byzantine node, honest, silent, selective, equivocating or delayed,
+                      and may choose a core of n-f correct nodes that must decide while the
+                      others stay cut off (VOPR); termination is then checked on the core
   --drops/--duplicates/--crashes/--partitions/--injections K
                       most faults of that kind per run; each run draws 0..K`;
 
@@ -70,6 +75,7 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
     sizes,
     byzantine,
     twins: values['twins'] === true,
+    ...(values['post-gst'] === true ? { postGst: true } : {}),
     strategy,
     maxHeights: nat('heights', values['heights'] as string, 1),
     maxTape: nat('tape', values['tape'] as string),

@@ -4,10 +4,26 @@ import { maxFaulty } from './quorum.ts';
 
 export const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, crashes: 0, partitions: 0, injections: 0 };
 
+/**
+ * A cluster config whose tape may also choose, at GST, how each Byzantine node behaves from
+ * then on and a core of correct nodes that must decide (sim/actions.ts AfterGst; the tape
+ * scheduler in check/execute.ts). Absent or false: every Byzantine node turns honest at GST
+ * and every correct node must decide, as before; tapes decode exactly as they always did.
+ * (The field belongs in core/types.ts ClusterConfig; it lives here until the lead moves it.)
+ */
+export interface AdversaryConfig extends ClusterConfig {
+  readonly postGst?: boolean;
+}
+
+/** Does this config let the tape choose behaviours after GST? */
+export function postGstOn(cfg: ClusterConfig): boolean {
+  return (cfg as AdversaryConfig).postGst === true;
+}
+
 /** A cluster of n = 3f + 1 nodes with the given budget; the common case. */
 export function clusterConfig(
   n: number,
-  options: Partial<Omit<ClusterConfig, 'n' | 'faults'>> & { faults?: Partial<FaultBudget> } = {},
+  options: Partial<Omit<AdversaryConfig, 'n' | 'faults'>> & { faults?: Partial<FaultBudget> } = {},
 ): ClusterConfig {
   const f = options.f ?? maxFaulty(n);
   return validateConfig({
@@ -18,16 +34,41 @@ export function clusterConfig(
     heights: options.heights ?? 1,
     faults: { ...NO_FAULTS, ...options.faults },
     gstStepBound: options.gstStepBound ?? defaultGstStepBound(n, options.heights ?? 1),
+    ...(options.postGst === true ? { postGst: true } : {}),
   });
 }
 
 /**
- * The post-GST step budget. After GST a height needs a bounded number of rounds; each round
- * is at most n broadcasts of a few message types, i.e. O(n^2) deliveries. The constant is
- * generous so that a violation means "stuck", not "slow".
+ * The post-GST step budget: every step after GST is one delivery or one timer.
+ *
+ * Rounds (views) per height. At most f nodes are faulty: Byzantine nodes that stay silent,
+ * selective, equivocating or delayed after GST (sim/actions.ts AfterGst), plus the correct
+ * nodes outside a core (cut off for good). With leaders in rotation, a height needs
+ * - 1 round to bring the correct nodes into one round (they may be anywhere at GST; f+1
+ *   round messages or one timeout round pull everyone up),
+ * - up to f rounds in a row whose leader is faulty (each ends by timeouts),
+ * - for Tendermint, 1 more round so that a locked value is re-proposed with its proof of lock,
+ *   and the deciding round: f + 3 in all;
+ * - for chained HotStuff, a commit needs 3 consecutive correct leaders (a 3-chain of direct
+ *   parents in consecutive views). With n = 3f+1 and f faulty leaders in the rotation, the
+ *   2f+1 correct ones fall into at most f runs, so one run has at least 3 (pigeonhole); it
+ *   starts within one rotation: at most n + 3 views, plus one to synchronise: n + 4.
+ * So R = n + 4 >= f + 3 rounds per height covers both.
+ * Deliveries per round: at most 3 all-to-all broadcasts of correct nodes (prevote, precommit,
+ * and a timeout / round change; a proposal is n - 1 more) = 3n(n-1) + n; gossip relays each
+ * Byzantine message once more to every correct node (at most f senders x 3 messages x n, an
+ * equivocator's two versions included, < n^2 since 3f < n); timers at most 3 per node = 3n.
+ * That is < 4n^2 + 4n <= 5n^2 for n >= 4. Bound: 5 n^2 (n + 4) per height.
+ * At n = 4 this is 640 per height, exactly the former 40 n^2; for small n (2, 3) the former
+ * 40 n^2 is larger and kept; for n >= 5 the bound grows with n (the rotation is longer).
+ * A violation therefore means "stuck", not "slow"; the +200 (kept from the former bound) is
+ * slack for draining what was in flight at GST.
+ * Why it is sound with the behaviours of AfterGst: a silent node or a cut-off node adds rounds
+ * (counted in R), never messages; an equivocator sends each message once, one version per
+ * half; a delayed node's messages are delivered, only later; a selective node sends fewer.
  */
 export function defaultGstStepBound(n: number, heights: number): number {
-  return 40 * n * n * heights + 200;
+  return Math.max(40 * n * n, 5 * n * n * (n + 4)) * heights + 200;
 }
 
 function isNat(x: unknown): x is number {
@@ -98,5 +139,8 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
   if (faults.injections > 0 && byz.length === 0) {
     throw new UserError(`${where}.faults.injections: ${faults.injections} injections need at least one Byzantine node`);
   }
-  return { n, f, byzantine: [...byz].sort((a, b) => a - b), twins: [...tw], heights, faults, gstStepBound };
+  const postGst = r['postGst'];
+  if (postGst !== undefined && typeof postGst !== 'boolean') throw new UserError(`${where}.postGst: expected true or false, got ${JSON.stringify(postGst)}`);
+  const cfg: AdversaryConfig = { n, f, byzantine: [...byz].sort((a, b) => a - b), twins: [...tw], heights, faults, gstStepBound, ...(postGst === true ? { postGst } : {}) };
+  return cfg;
 }

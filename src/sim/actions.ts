@@ -16,8 +16,29 @@ export type Action<M> =
   | { readonly kind: 'partition'; readonly groups: readonly number[] }
   | { readonly kind: 'heal' }
   | { readonly kind: 'event'; readonly node: NodeId; readonly event: string }
-  /** Global stabilisation: heal, restart, resend lost messages; from now on only deliver and fire. */
-  | { readonly kind: 'gst' };
+  /**
+   * Global stabilisation: heal, restart, resend lost messages; from now on only deliver and fire.
+   * `byzantine` says how each Byzantine node behaves from now on (absent: honest, as before);
+   * `core` is the set of correct nodes that heal and must decide (absent: every correct node),
+   * the other correct nodes stay cut off (VOPR's core).
+   */
+  | { readonly kind: 'gst'; readonly byzantine?: Readonly<Record<string, AfterGst>>; readonly core?: readonly NodeId[] };
+
+/**
+ * What a Byzantine node does after GST. Its own reducer keeps running in every case (it follows
+ * the protocol inside); only what leaves it changes:
+ * - honest: everything it sends is delivered (FIFO), as before GST-persistent behaviours existed;
+ * - silent: nothing it sends after GST is delivered (and what it had in flight is withheld);
+ * - selective: what it sends reaches only the listed correct nodes (other Byzantine nodes too);
+ * - equivocating: to the first half of the correct nodes it sends its honest message, to the
+ *   other half a conflicting one of the same vote slot from the protocol's byzantineMessages
+ *   (where the protocol offers none, the honest message goes to both halves);
+ * - delayed: its messages are delivered only while no other message is in flight.
+ * Gossip stays: what some correct node received from it, every correct node receives (step.ts).
+ */
+export type AfterGst = 'honest' | 'silent' | 'equivocating' | 'delayed' | { readonly selective: readonly NodeId[] };
+
+export const AFTER_GST_NAMES = ['honest', 'silent', 'selective', 'equivocating', 'delayed'] as const;
 
 export type ActionKind = Action<unknown>['kind'];
 

@@ -2,7 +2,7 @@ import type { ClusterConfig, Effect, FaultBudget, NodeId, Protocol, Step, Transi
 import { NO_FAULTS } from '../core/config.ts';
 import { ProtocolFault } from '../core/errors.ts';
 import type { Action } from './actions.ts';
-import { type Envelope, type PendingTimer, type World, deliverable, identityOf, instanceCount, isByzantine, sameTimer } from './world.ts';
+import { type AfterGstState, type Envelope, type PendingTimer, type World, compileAfterGst, deliverable, gstChoiceError, identityOf, instanceCount, isByzantine, isCorrect, sameTimer } from './world.ts';
 
 /** An action that is not enabled in this world. Never silently ignored. */
 export class ActionError extends Error {
@@ -48,6 +48,7 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     gst: false,
     stepsAfterGst: 0,
     decisions: Array.from({ length: instanceCount(cfg) }, () => []),
+    afterGst: null,
   };
   const sc = scratch(empty);
   sc.states = [];
@@ -103,7 +104,7 @@ function runNode<S, M>(
         : { state: before, effects: [] };
   states[node] = st.state;
   sc.transitions.push({ node, input, before, after: st.state, effects: st.effects });
-  const local = applyEffects(w, sc, node, st.effects);
+  const local = applyEffects(protocol, w, sc, node, st.effects);
   // A node's messages to itself are handled at once, in order, breadth first (a queue, not recursion).
   for (let i = 0; i < local.length; i++) {
     if (sc.transitions.length > MAX_LOCAL_CHAIN) {
@@ -114,7 +115,7 @@ function runNode<S, M>(
     const next = protocol.onMessage(inner, identityOf(w.cfg, node), m);
     statesOf(w, sc)[node] = next.state;
     sc.transitions.push({ node, input: { kind: 'message', from: identityOf(w.cfg, node), msg: m }, before: inner, after: next.state, effects: next.effects });
-    for (const more of applyEffects(w, sc, node, next.effects)) local.push(more);
+    for (const more of applyEffects(protocol, w, sc, node, next.effects)) local.push(more);
   }
 }
 
@@ -122,26 +123,37 @@ function runNode<S, M>(
 const MAX_LOCAL_CHAIN = 10_000;
 
 /** Apply effects; return the messages the node sent to itself (the caller delivers them). */
-function applyEffects<S, M>(w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
+function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, effects: readonly Effect<M>[]): M[] {
   const local: M[] = [];
   const self = identityOf(w.cfg, node);
   const instances = instanceCount(w.cfg);
+  // After a GST that chose behaviours or a core, every send goes through the router (the hot path stays direct).
+  const after = w.afterGst;
   for (const e of effects) {
     switch (e.kind) {
       case 'send':
         // To an identity: every instance of it (a twin's pair gets one copy each), never to oneself by wire.
         if (e.to === self) local.push(e.msg);
-        else {
+        else if (after !== null) {
+          const alt = { msg: e.msg, conflicting: undefined as M | undefined };
+          route(protocol, w, sc, after, node, e.to, alt);
+          for (let k = 0; k < w.cfg.twins.length; k++) if (w.cfg.twins[k] === e.to) route(protocol, w, sc, after, node, w.cfg.n + k, alt);
+        } else {
           send(w, sc, node, e.to, e.msg);
           for (let k = 0; k < w.cfg.twins.length; k++) if (w.cfg.twins[k] === e.to) send(w, sc, node, w.cfg.n + k, e.msg);
         }
         break;
-      case 'broadcast':
+      case 'broadcast': {
+        const alt = after === null ? undefined : { msg: e.msg, conflicting: undefined as M | undefined };
         for (let to = 0; to < instances; to++) {
           if (to === node) local.push(e.msg);
-          else if (identityOf(w.cfg, to) !== self) send(w, sc, node, to, e.msg);
+          else if (identityOf(w.cfg, to) !== self) {
+            if (alt === undefined) send(w, sc, node, to, e.msg);
+            else route(protocol, w, sc, after!, node, to, alt);
+          }
         }
         break;
+      }
       case 'setTimer': {
         const timers = timersOf(w, sc);
         if (!timers.some((t) => t.node === node && sameTimer(t.timer, e.timer))) timers.push({ node, timer: e.timer });
@@ -160,6 +172,48 @@ function applyEffects<S, M>(w: World<S, M>, sc: Scratch<S, M>, node: NodeId, eff
     }
   }
   return local;
+}
+
+/**
+ * After a GST that chose behaviours or a core: put a node's own message on the wire as its
+ * behaviour says (actions.ts AfterGst). Nothing goes to a correct node outside the core (it
+ * stays cut off). `alt` carries the message and, for an equivocator, its conflicting version
+ * (looked up once per effect).
+ */
+function route<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, after: AfterGstState, node: NodeId, to: number, alt: { msg: M; conflicting: M | undefined }): void {
+  if (after.core !== null && !after.core[to] && isCorrect(w.cfg, to)) return;
+  const b = after.behaviour[identityOf(w.cfg, node)];
+  if (b === undefined || b === 'honest' || b === 'delayed' || !isCorrect(w.cfg, to)) {
+    send(w, sc, node, to, alt.msg);
+    return;
+  }
+  if (b === 'silent') return;
+  if (b === 'equivocating') {
+    if (!after.secondHalf[to]) send(w, sc, node, to, alt.msg);
+    else {
+      if (alt.conflicting === undefined) alt.conflicting = conflicting(protocol, w, sc, node, alt.msg);
+      send(w, sc, node, to, alt.conflicting);
+    }
+    return;
+  }
+  if (b.selective.includes(to)) send(w, sc, node, to, alt.msg);
+}
+
+/**
+ * The equivocator's second version of `msg`: the first message of the protocol's Byzantine
+ * vocabulary with the same vote slot and another value; `msg` itself when there is none (no
+ * slot, no vocabulary, or nothing conflicting offered): then both halves get the honest message.
+ */
+function conflicting<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId, msg: M): M {
+  const self = identityOf(w.cfg, node);
+  const slot = protocol.voteSlot(self, msg);
+  if (slot === undefined || protocol.byzantineMessages === undefined) return msg;
+  const offered = protocol.byzantineMessages({ cfg: w.cfg, self, states: statesOf(w, sc), seen: (sc.inFlight ?? w.inFlight).map((e) => e.msg) });
+  for (const m of offered) {
+    const other = protocol.voteSlot(self, m);
+    if (other !== undefined && other.slot === slot.slot && other.value !== slot.value) return m;
+  }
+  return msg;
 }
 
 /** Put a message from instance `src` to instance `to` on the wire. */
@@ -187,6 +241,7 @@ function finish<S, M>(w: World<S, M>, sc: Scratch<S, M>, patch: Partial<World<S,
     gst: patch.gst ?? w.gst,
     stepsAfterGst: w.gst ? w.stepsAfterGst + 1 : (patch.gst ? 0 : w.stepsAfterGst),
     decisions: sc.decisions ?? w.decisions,
+    afterGst: patch.afterGst !== undefined ? patch.afterGst : w.afterGst,
   };
   return { world, record: { transitions: sc.transitions, sent: sc.sent, decided: sc.decided } };
 }
@@ -235,6 +290,11 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       if (i < 0) throw new ActionError(`deliver: no message ${action.id} in flight`);
       const env = w.inFlight[i]!;
       if (!deliverable(w, env)) throw new ActionError(`deliver: message ${action.id} cannot reach node ${env.to} now (crashed or partitioned)`);
+      const after = w.afterGst;
+      if (after !== null && after.anyDelayed && after.behaviour[env.from] === 'delayed' &&
+        w.inFlight.some((e) => after.behaviour[e.from] !== 'delayed' && deliverable(w, e))) {
+        throw new ActionError(`deliver: message ${action.id} is from node ${env.from}, delayed after GST: every other message in flight goes first`);
+      }
       const inFlight = inFlightOf(w, sc);
       inFlight.splice(i, 1);
       let byzantineDelivered = w.byzantineDelivered;
@@ -247,7 +307,7 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
           if (!relayed.has(key)) {
             relayed = new Set(relayed).add(key);
             for (let to = 0; to < w.cfg.n; to++) {
-              if (to !== env.to && !isByzantine(w.cfg, to)) send(w, sc, env.src, to, env.msg);
+              if (to !== env.to && !isByzantine(w.cfg, to) && !w.crashed[to]) send(w, sc, env.src, to, env.msg);
             }
           }
         }
@@ -340,9 +400,18 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
     }
     case 'gst': {
       requireBeforeGst(w, 'gst');
+      const err = gstChoiceError(w.cfg, action);
+      if (err !== undefined) throw new ActionError(`gst: ${err}`);
+      const after = compileAfterGst(w.cfg, action);
+      // Correct nodes outside the core stay down (cut off): nothing is sent to them from now on.
+      const cut = (to: number) => after !== null && after.core !== null && !after.core[to] && isCorrect(w.cfg, to);
+      if (after !== null) {
+        // What a Byzantine node had in flight obeys its behaviour from now on; nothing reaches the cut-off nodes.
+        sc.inFlight = w.inFlight.filter((e) => !cut(e.to) && !withheld(w, after, e));
+      }
       // Gossip (paper, section 2): after GST every message a correct process sent, and every
       // message some correct process received, reaches every correct process.
-      for (const e of w.lost) send(w, sc, e.src, e.to, e.msg);
+      for (const e of w.lost) if (!cut(e.to)) send(w, sc, e.src, e.to, e.msg);
       const key = (e: Envelope<M>) => `${e.from}|${protocol.messageKey(e.msg)}`;
       const relayed = new Set<string>(w.relayed);
       const received = new Set(w.byzantineDelivered.map((e) => `${key(e)}|${e.to}`));
@@ -351,21 +420,29 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
         if (relayed.has(k)) continue;
         relayed.add(k);
         for (let to = 0; to < w.cfg.n; to++) {
-          if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`)) send(w, sc, e.src, to, e.msg);
+          if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`) && !cut(to)) send(w, sc, e.src, to, e.msg);
         }
       }
       return finish(w, sc, {
         gst: true,
         partition: null,
-        crashed: w.crashed.map(() => false),
+        crashed: w.crashed.map((_c, i) => cut(i)),
         lost: [],
         byzantineDelivered: [],
         relayed,
+        afterGst: after,
       });
     }
     default:
       return assertNever(action);
   }
+}
+
+/** Does a Byzantine node's behaviour withhold this envelope of its own after GST (silent, or selective and not to this node)? */
+function withheld<S, M>(w: World<S, M>, after: AfterGstState, e: Envelope<M>): boolean {
+  const b = after.behaviour[e.from];
+  if (b === undefined || typeof b === 'string') return b === 'silent';
+  return isCorrect(w.cfg, e.to) && !b.selective.includes(e.to);
 }
 
 export function assertNever(x: never): never {

@@ -1,7 +1,7 @@
 import { match } from 'ts-pattern';
 import { sha256Hex } from '../core/hash.ts';
 import type { ClusterConfig, NodeView, Protocol, Transition } from '../core/types.ts';
-import type { Action } from '../sim/actions.ts';
+import type { Action, AfterGst } from '../sim/actions.ts';
 import { type World, describeTimer } from '../sim/world.ts';
 import type { StepRecord } from '../sim/step.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
@@ -23,8 +23,17 @@ export function describeAction<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a
     .with({ kind: 'partition' }, (x) => `PARTITION ${sides(x.groups)}`)
     .with({ kind: 'heal' }, () => 'HEAL      the partition')
     .with({ kind: 'event' }, (x) => `event     node ${x.node}: ${x.event}`)
-    .with({ kind: 'gst' }, () => 'GST       network turns synchronous: heal, restart, resend lost messages')
+    .with({ kind: 'gst' }, (x) => `GST       network turns synchronous: heal, restart, resend lost messages${afterGstWords(x)}`)
     .exhaustive();
+}
+
+/** The GST action's choices in words: each Byzantine node's behaviour from now on, and the core. */
+export function afterGstWords(a: { readonly byzantine?: Readonly<Record<string, AfterGst>>; readonly core?: readonly number[] }): string {
+  const parts = Object.entries(a.byzantine ?? {}).map(([node, b]) =>
+    `node ${node} ${typeof b === 'string' ? b.toUpperCase() : `SELECTIVE (reaches only {${b.selective.join(',')}})`}`);
+  const byz = parts.length > 0 ? `; Byzantine from now on: ${parts.join(', ')}` : '';
+  const core = a.core !== undefined ? `; CORE {${a.core.join(',')}} must decide, the other correct nodes stay cut off` : '';
+  return byz + core;
 }
 
 function sides(groups: readonly number[]): string {

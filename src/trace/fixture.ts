@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import type { ClusterConfig, Protocol, Timer } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { validateConfig } from '../core/config.ts';
-import { type Action, ACTION_KINDS } from '../sim/actions.ts';
+import { type Action, ACTION_KINDS, AFTER_GST_NAMES, type AfterGst } from '../sim/actions.ts';
+import { gstChoiceError } from '../sim/world.ts';
 import { createProtocol } from '../protocols/registry.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
 import { invariantNames } from '../check/invariants.ts';
@@ -56,7 +57,35 @@ function nat(r: Record<string, unknown>, key: string, where: string): number {
   return v;
 }
 
-function validateAction(raw: unknown, where: string, protocol: Protocol<unknown, unknown>): Action<unknown> {
+/**
+ * A GST action: plain, or with the behaviours of Byzantine nodes after GST and a core
+ * (sim/actions.ts AfterGst). Shape first, then against the config (gstChoiceError).
+ */
+function validateGst(a: Record<string, unknown>, where: string, config: ClusterConfig): Action<unknown> {
+  for (const k of Object.keys(a)) {
+    if (k !== 'kind' && k !== 'byzantine' && k !== 'core') throw new UserError(`${where}.${k}: a gst action has only "byzantine" and "core" besides its kind`);
+  }
+  const out: { kind: 'gst'; byzantine?: Record<string, AfterGst>; core?: number[] } = { kind: 'gst' };
+  if (a['byzantine'] !== undefined) {
+    const b = obj(a['byzantine'], `${where}.byzantine`);
+    for (const [node, behaviour] of Object.entries(b)) {
+      const ok = typeof behaviour === 'string' ||
+        (typeof behaviour === 'object' && behaviour !== null && !Array.isArray(behaviour) && Object.keys(behaviour).join() === 'selective');
+      if (!ok) throw new UserError(`${where}.byzantine.${node}: expected one of ${AFTER_GST_NAMES.filter((x) => x !== 'selective').map((x) => JSON.stringify(x)).join(', ')} or { "selective": [node ids] }, got ${JSON.stringify(behaviour)}`);
+    }
+    out.byzantine = b as Record<string, AfterGst>;
+  }
+  if (a['core'] !== undefined) {
+    const c = a['core'];
+    if (!Array.isArray(c) || !c.every(isNat)) throw new UserError(`${where}.core: expected a list of node ids, got ${JSON.stringify(c)}`);
+    out.core = c;
+  }
+  const err = gstChoiceError(config, out);
+  if (err !== undefined) throw new UserError(`${where}.${err}`);
+  return out;
+}
+
+function validateAction(raw: unknown, where: string, protocol: Protocol<unknown, unknown>, config: ClusterConfig): Action<unknown> {
   const a = obj(raw, where);
   const message = (key: string): unknown => {
     const err = protocol.validateMessage?.(a[key]);
@@ -88,8 +117,9 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
       return { kind: 'partition', groups: g };
     }
     case 'heal':
-    case 'gst':
       return { kind: a['kind'] };
+    case 'gst':
+      return validateGst(a, where, config);
     case 'event':
       if (typeof a['event'] !== 'string') throw new UserError(`${where}.event: expected a string, got ${JSON.stringify(a['event'])}`);
       return { kind: 'event', node: nat(a, 'node', where), event: a['event'] };
@@ -135,7 +165,7 @@ export function validateFixture(raw: unknown, where = 'fixture', resolve: Protoc
   }
   if (typeof r['story'] !== 'string' || r['story'].length === 0) throw new UserError(`${where}.story: expected a one-line story, got ${JSON.stringify(r['story'])}`);
   if (!Array.isArray(r['actions'])) throw new UserError(`${where}.actions: expected a list of actions, got ${JSON.stringify(r['actions'])}`);
-  const actions = r['actions'].map((a, i) => validateAction(a, `${where}.actions[${i}]`, protocol));
+  const actions = r['actions'].map((a, i) => validateAction(a, `${where}.actions[${i}]`, protocol, config));
   const found = r['found'] === undefined ? undefined : (obj(r['found'], `${where}.found`) as unknown as Provenance);
   return { format: FIXTURE_FORMAT, protocol: r['protocol'], mutant, config, expect, story: r['story'], ...(found ? { found } : {}), actions };
 }

@@ -35,6 +35,18 @@ export const HOTSTUFF_MUTANTS = {
   'qc-before-block': 'a QC whose block has not arrived yet is applied at once instead of being kept until the block arrives: update() looks up the missing block and the reducer throws (a missing-ancestor crash)',
 } as const satisfies Record<string, string>;
 
+/**
+ * Liveness bugs of the libra variant: safe, and every correct node still commits when the
+ * Byzantine nodes behave honestly after GST (they all vote and all time out), so only the
+ * adversary that persists after GST (a silent node, a core leaving nodes cut off;
+ * sim/actions.ts AfterGst) kills them (properties/liveness.test.ts). Listed with the libra
+ * mutants in the registry, kept apart from HOTSTUFF_MUTANTS (whose kill table runs the default shape).
+ */
+export const HOTSTUFF_LIVENESS_MUTANTS = {
+  'qc-needs-all': 'onReceiveVote: a QC needs votes from all n nodes, not 2f+1 (safe; one silent node stops every QC, so nothing commits)',
+  'tc-needs-all': 'pacemaker: a TC needs timeouts from all n nodes, not 2f+1 (safe; after a silent leader\'s view nobody moves on)',
+} as const satisfies Record<string, string>;
+
 /** Bugs of the alg4 variant (arXiv 1803.05069 Alg. 4 and the pacemaker of Alg. 5). */
 export const ALG4_MUTANTS = {
   'commit-on-justify-chain': 'update(): the decide test reads justify links for parent links (b\'\'.justify.node = b\' and b\'.justify.node = b, true of every 3-chain of QCs) instead of "b\'\'.parent = b\' and b\'.parent = b", so b commits through a chain with an uncertified or foreign block in between',
@@ -51,14 +63,15 @@ export const JOLTEON_MUTANTS = {
 } as const satisfies Record<string, string>;
 
 export type LibraMutant = keyof typeof HOTSTUFF_MUTANTS;
+export type HotStuffLivenessMutant = keyof typeof HOTSTUFF_LIVENESS_MUTANTS;
 export type Alg4Mutant = keyof typeof ALG4_MUTANTS;
 export type JolteonMutant = keyof typeof JOLTEON_MUTANTS;
-export type HotStuffMutant = LibraMutant | Alg4Mutant | JolteonMutant;
+export type HotStuffMutant = LibraMutant | HotStuffLivenessMutant | Alg4Mutant | JolteonMutant;
 
 const list = (m: Record<string, string>): readonly MutantInfo[] => Object.entries(m).map(([name, description]) => ({ name, description }));
 
 /** The libra variant's mutants (the registry's `hotstuff` entry). */
-export const HOTSTUFF_MUTANT_LIST: readonly MutantInfo[] = list(HOTSTUFF_MUTANTS);
+export const HOTSTUFF_MUTANT_LIST: readonly MutantInfo[] = list({ ...HOTSTUFF_MUTANTS, ...HOTSTUFF_LIVENESS_MUTANTS });
 export const ALG4_MUTANT_LIST: readonly MutantInfo[] = list(ALG4_MUTANTS);
 export const JOLTEON_MUTANT_LIST: readonly MutantInfo[] = list(JOLTEON_MUTANTS);
 
@@ -90,6 +103,10 @@ export interface HotStuffFlags {
   readonly tcVoteWithoutHqcCheck: boolean;
   readonly tcOnWeakQuorum: boolean;
   readonly qcBeforeBlock: boolean;
+  // The liveness switches are present only when on, so that every other state (and so every
+  // fixture's replay fingerprint, which hashes the final states) is what it was before them.
+  readonly qcNeedsAll?: true;
+  readonly tcNeedsAll?: true;
 }
 
 export function flagsFor(mutant: HotStuffMutant | undefined, variant: HotStuffVariant = 'libra'): HotStuffFlags {
@@ -112,6 +129,8 @@ export function flagsFor(mutant: HotStuffMutant | undefined, variant: HotStuffVa
     tcVoteWithoutHqcCheck: mutant === 'tc-vote-without-hqc-check',
     tcOnWeakQuorum: mutant === 'tc-on-weak-quorum',
     qcBeforeBlock: mutant === 'qc-before-block',
+    ...(mutant === 'qc-needs-all' ? { qcNeedsAll: true } : {}),
+    ...(mutant === 'tc-needs-all' ? { tcNeedsAll: true } : {}),
   };
 }
 

@@ -53,9 +53,9 @@ function hasQuorum(s: HotStuffState, signers: readonly NodeId[], size = s.quorum
   return distinct.size >= size;
 }
 
-/** Timeouts that form a TC: 2f+1 (f+1 under the tc-on-weak-quorum mutant). */
+/** Timeouts that form a TC: 2f+1 (f+1 under the tc-on-weak-quorum mutant, n under tc-needs-all). */
 function tcThreshold(s: HotStuffState): number {
-  return s.flags.tcOnWeakQuorum ? s.weakQuorum : s.quorum;
+  return s.flags.tcNeedsAll === true ? s.n : s.flags.tcOnWeakQuorum ? s.weakQuorum : s.quorum;
 }
 
 /** A QC is genesis's by convention, or 2f+1 votes in a view >= 1. */
@@ -426,7 +426,7 @@ export function onVote(s: HotStuffState, from: NodeId, m: Vote, fx: Fx): HotStuf
   if (voters.includes(from)) return s;
   const now = [...voters, from].sort((a, b) => a - b);
   const next: HotStuffState = { ...s, votes: new Map(s.votes).set(key, now) };
-  if (now.length !== s.quorum) return next;
+  if (now.length !== (s.flags.qcNeedsAll === true ? s.n : s.quorum)) return next;
   return onQC(next, { block: m.block, view: m.view, signers: now }, fx);
 }
 

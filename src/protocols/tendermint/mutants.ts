@@ -20,9 +20,25 @@ export const TENDERMINT_MUTANTS = {
   'pol-unchecked': 'L28: a re-proposal (vr >= 0) is prevoted without counting the 2f+1 prevotes of round vr (only the lock test of L29 remains)',
 } as const satisfies Record<string, string>;
 
-export type TendermintMutant = keyof typeof TENDERMINT_MUTANTS;
+/**
+ * Liveness bugs: safe, and every correct node still decides when the Byzantine nodes behave
+ * honestly after GST, so only the adversary that persists after GST (a node silent for good,
+ * or a core that leaves a node cut off; sim/actions.ts AfterGst) kills them. Each waits for
+ * all n nodes in the previous round, which a node missing in one round before GST costs one
+ * round only (the next round has everyone), but a node missing for good costs every round.
+ * Killed in properties/liveness.test.ts; kept apart from TENDERMINT_MUTANTS, whose kill table
+ * runs the default shape.
+ */
+export const TENDERMINT_LIVENESS_MUTANTS = {
+  'propose-needs-all-precommits': 'L14-L19: the proposer of a round r > 0 proposes only if it holds precommits of round r-1 from all n nodes (it waits for the full previous round, instead of proposing at once)',
+  'prevote-needs-all-prevotes': 'L22-L26: in a round r > 0 a node prevotes a new proposal only if it holds prevotes of round r-1 from all n nodes, else nil',
+} as const satisfies Record<string, string>;
 
-export const TENDERMINT_MUTANT_LIST: readonly MutantInfo[] = Object.entries(TENDERMINT_MUTANTS).map(([name, description]) => ({ name, description }));
+export type TendermintMutant = keyof typeof TENDERMINT_MUTANTS;
+export type TendermintLivenessMutant = keyof typeof TENDERMINT_LIVENESS_MUTANTS;
+
+/** Every mutant, the liveness ones last (the registry's list). */
+export const TENDERMINT_MUTANT_LIST: readonly MutantInfo[] = Object.entries({ ...TENDERMINT_MUTANTS, ...TENDERMINT_LIVENESS_MUTANTS }).map(([name, description]) => ({ name, description }));
 
 /** The reducer's behaviour switches; all false is Algorithm 1 as written. */
 export interface TendermintFlags {
@@ -39,9 +55,13 @@ export interface TendermintFlags {
   readonly validOnlyWhenLocking: boolean;
   readonly skipNeedsQuorum: boolean;
   readonly polUnchecked: boolean;
+  // The liveness switches are present only when on, so that every other state (and so every
+  // fixture's replay fingerprint, which hashes the final states) is what it was before them.
+  readonly proposeNeedsAllPrecommits?: true;
+  readonly prevoteNeedsAllPrevotes?: true;
 }
 
-export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags {
+export function flagsFor(mutant: TendermintMutant | TendermintLivenessMutant | undefined): TendermintFlags {
   return {
     lockIgnored: mutant === 'lock-ignored',
     quorumTooSmall: mutant === 'quorum-too-small',
@@ -56,5 +76,7 @@ export function flagsFor(mutant: TendermintMutant | undefined): TendermintFlags 
     validOnlyWhenLocking: mutant === 'valid-only-when-locking',
     skipNeedsQuorum: mutant === 'skip-needs-quorum',
     polUnchecked: mutant === 'pol-unchecked',
+    ...(mutant === 'propose-needs-all-precommits' ? { proposeNeedsAllPrecommits: true } : {}),
+    ...(mutant === 'prevote-needs-all-prevotes' ? { prevoteNeedsAllPrevotes: true } : {}),
   };
 }

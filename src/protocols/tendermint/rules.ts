@@ -37,6 +37,8 @@ function markFired(s: TendermintState, bit: number): TendermintState {
 export function startRound(s: TendermintState, round: number, effects: Effect<TendermintMessage>[]): TendermintState {
   const next: TendermintState = { ...s, round, step: 'propose' }; // L12-L13
   if (proposer(next.height, round, next.n) === next.self) {
+    // Mutant propose-needs-all-precommits: no proposal without round r-1's precommits from all n.
+    if (next.flags.proposeNeedsAllPrecommits === true && round > 0 && countSenders(roundLog(next, next.height, round - 1).precommits) < next.n) return next;
     // L14-L19: re-propose the valid value if there is one, so a possible decision is not lost.
     const fresh = freshValue(next.height, round, next.self);
     const proposal = next.flags.proposeIgnoresValidValue ? fresh : next.validValue ?? fresh;
@@ -59,6 +61,8 @@ export function ruleL22(s: TendermintState): Out | undefined {
   if (s.step !== 'propose') return undefined;
   const p = roundLog(s, s.height, s.round).proposals.find((x) => x.validRound === -1);
   if (p === undefined) return undefined;
+  // Mutant prevote-needs-all-prevotes: nil unless round r-1 had prevotes from all n.
+  if (s.flags.prevoteNeedsAllPrevotes === true && s.round > 0 && countSenders(roundLog(s, s.height, s.round - 1).prevotes) < s.n) return prevote(s, null);
   return prevoteOnNewProposal(s, p.value);
 }
 

@@ -1,0 +1,218 @@
+/**
+ * Byzantine behaviour that persists after GST, and VOPR's core (issue 11, item 1): the GST
+ * action may say how each Byzantine node behaves from then on (sim/actions.ts AfterGst) and
+ * which correct nodes form the core that must decide; with the shape option postGst the tape
+ * chooses both (adversary/decode.ts gstChoice).
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
+import { gstChoice } from '../src/adversary/decode.ts';
+import { clusterConfig, postGstOn } from '../src/core/config.ts';
+import type { ClusterConfig, Protocol } from '../src/core/types.ts';
+import { type RunResult, runActions, runTape } from '../src/check/execute.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { createProtocol } from '../src/protocols/registry.ts';
+import type { Action } from '../src/sim/actions.ts';
+import { type Envelope, type World, deliverable } from '../src/sim/world.ts';
+import { validateFixture } from '../src/trace/fixture.ts';
+import { timeline } from '../src/trace/explain.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyProtocol = Protocol<any, any>;
+type Gst = Extract<Action<unknown>, { kind: 'gst' }>;
+
+const POST_GST: ScenarioShape = { ...DEFAULT_SHAPE, strategy: 'mixed', postGst: true };
+const with1Byzantine = (n = 4, heights = 1) => clusterConfig(n, { byzantine: [1], heights, faults: { drops: 2, injections: 2 }, postGst: true });
+
+/** The run of a tape up to GST, then `gst` instead of the tape's own GST, then the synchronous tail. */
+function runWithGst(p: AnyProtocol, cfg: ClusterConfig, tape: readonly number[], gst: Gst) {
+  const pre = runTape(p, cfg, tape).actions;
+  const at = pre.findIndex((a) => a.kind === 'gst');
+  const steps: { before: World<unknown, unknown>; action: Action<unknown>; after: World<unknown, unknown>; nodes: number[] }[] = [];
+  let prev: World<unknown, unknown> | null = null;
+  const result = runActions(p, cfg, [...pre.slice(0, at < 0 ? pre.length : at), gst], {
+    observe: (_i, action, w, rec) => {
+      if (action !== null && prev !== null) steps.push({ before: prev, action, after: w, nodes: rec.transitions.map((t) => t.node) });
+      prev = w;
+    },
+  });
+  const gstAt = steps.findIndex((s) => s.action.kind === 'gst');
+  // Envelopes the GST step itself created (resent lost ones, gossip of Byzantine messages some correct node received).
+  const atGst = { from: steps[gstAt]!.before.nextId, to: steps[gstAt]!.after.nextId };
+  return { result, after: steps.slice(gstAt + 1), atGst };
+}
+
+const envelopeOf = (w: World<unknown, unknown>, a: Action<unknown>): Envelope<unknown> | undefined =>
+  a.kind === 'deliver' ? w.inFlight.find((e) => e.id === a.id) : undefined;
+
+describe('the tape decodes as before', () => {
+  it('postGst changes only the GST action: the same actions before it, and plain GST without the flag', () => {
+    const p = createProtocol('tendermint');
+    let chosen = 0;
+    for (let i = 0; i < 30; i++) {
+      const sc = fuzzScenario('decode', i, DEFAULT_SHAPE);
+      expect(postGstOn(sc.cfg)).toBe(false);
+      const plain = runTape(p, sc.cfg, sc.tape, { priority: sc.priority }).actions;
+      const on = fuzzScenario('decode', i, { ...DEFAULT_SHAPE, postGst: true });
+      // The same scenario: the flag draws nothing.
+      expect(on.tape).toEqual(sc.tape);
+      expect({ ...on.cfg, postGst: undefined }).toEqual({ ...sc.cfg, postGst: undefined });
+      const withFlag = runTape(p, on.cfg, on.tape, { priority: on.priority }).actions;
+      const g = plain.findIndex((a) => a.kind === 'gst');
+      expect(plain[g]).toEqual({ kind: 'gst' });
+      expect(withFlag.slice(0, g)).toEqual(plain.slice(0, g));
+      expect(withFlag[g]).toEqual(gstChoice(on.cfg, on.tape));
+      if (JSON.stringify(withFlag[g]) !== '{"kind":"gst"}') chosen++;
+    }
+    expect(chosen).toBeGreaterThan(5);
+  });
+
+  it('a tape of zeros (or too short) keeps every Byzantine node honest and has no core', () => {
+    const cfg = clusterConfig(7, { byzantine: [2], postGst: true });
+    expect(gstChoice(cfg, [])).toEqual({ kind: 'gst' });
+    expect(gstChoice(cfg, [0, 0, 0])).toEqual({ kind: 'gst' });
+    // (x >>> 12) mod 5 picks the behaviour: 1 silent, 4 delayed; the core needs fewer than f Byzantine nodes.
+    expect(gstChoice(cfg, [1 << 12])).toEqual({ kind: 'gst', byzantine: { 2: 'silent' } });
+    const core = gstChoice(cfg, [4 << 12, 1 << 12]);
+    expect(core.byzantine).toEqual({ 2: 'delayed' });
+    expect(core.core!.length).toBeGreaterThanOrEqual(7 - 2);
+    expect(core.core).not.toContain(2);
+  });
+});
+
+describe('the simulator obeys the behaviours chosen at GST', () => {
+  const p = createProtocol('tendermint');
+  const tapes = Array.from({ length: 25 }, (_, i) => fuzzScenario('behave', i, { ...DEFAULT_SHAPE, byzantine: false }).tape);
+
+  it('silent: nothing the node sends is delivered after GST, and the others still decide', () => {
+    for (const tape of tapes) {
+      const { result, after, atGst } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'silent' } });
+      expect(result.violation).toBeUndefined();
+      for (const s of after) {
+        const e = envelopeOf(s.before, s.action);
+        // Only gossip at GST of what a correct node had received from it before GST.
+        if (e?.from === 1) expect(e.id >= atGst.from && e.id < atGst.to).toBe(true);
+      }
+    }
+  });
+
+  it('selective: what the node itself sends after GST reaches only its subset (gossip relays aside)', () => {
+    for (const tape of tapes) {
+      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: { selective: [2] } } });
+      expect(result.violation).toBeUndefined();
+      // After GST, envelopes from node 1 to 0 or 3 exist only as relays: created while a correct node received node 1's message.
+      for (const s of after) {
+        const own = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.from === 1 && e.to !== 2);
+        if (own.length > 0) expect(s.action.kind === 'deliver' && envelopeOf(s.before, s.action)?.from === 1).toBe(true);
+      }
+    }
+  });
+
+  it('delayed: its messages are delivered only when no other message can be', () => {
+    let delivered = 0;
+    for (const tape of tapes) {
+      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'delayed' } });
+      expect(result.violation).toBeUndefined();
+      for (const s of after) {
+        if (envelopeOf(s.before, s.action)?.from !== 1) continue;
+        delivered++;
+        expect(s.before.inFlight.some((e) => e.from !== 1 && deliverable(s.before, e))).toBe(false);
+      }
+    }
+    expect(delivered).toBeGreaterThan(0);
+  });
+
+  it('equivocating: the second half of the correct nodes gets a conflicting version of the same slot', () => {
+    let conflicting = 0;
+    for (const tape of tapes) {
+      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'equivocating' } });
+      expect(result.violation).toBeUndefined();
+      for (const s of after) {
+        const sent = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.src === 1);
+        const first = sent.find((e) => e.to === 0);
+        const second = sent.find((e) => e.to === 3);
+        if (first === undefined || second === undefined) continue;
+        expect(p.voteSlot(1, second.msg)?.slot).toBe(p.voteSlot(1, first.msg)?.slot);
+        if (p.messageKey(first.msg) !== p.messageKey(second.msg)) conflicting++;
+      }
+    }
+    expect(conflicting).toBeGreaterThan(0);
+  });
+
+  it('core: the nodes outside it neither receive nor act after GST, and termination is owed to the core only', () => {
+    const cfg = clusterConfig(4, { faults: { drops: 2, crashes: 1 }, postGst: true });
+    for (const tape of tapes) {
+      const { result, after } = runWithGst(p, cfg, tape, { kind: 'gst', core: [0, 1, 2] });
+      expect(result.violation).toBeUndefined();
+      for (const s of after) expect(s.nodes).not.toContain(3);
+      for (const node of [0, 1, 2]) expect(result.world.decisions[node]![0]).toBeDefined();
+    }
+  });
+
+  it('a GST action that does not fit the config is refused with the reason', () => {
+    const cfg = with1Byzantine();
+    // A replay skips a disabled action and says why.
+    const run = (gst: unknown) => runActions(p, cfg, [gst as Action<unknown>]).skipped[0]?.reason;
+    expect(run({ kind: 'gst', byzantine: { 0: 'silent' } })).toMatch(/node 0 is not Byzantine/);
+    expect(run({ kind: 'gst', byzantine: { 1: 'sulky' } })).toMatch(/unknown behaviour "sulky"/);
+    expect(run({ kind: 'gst', byzantine: { 1: { selective: [1] } } })).toMatch(/distinct correct node ids/);
+    expect(run({ kind: 'gst', core: [0, 2] })).toMatch(/fewer than a quorum n - f = 3/);
+    expect(run({ kind: 'gst', core: [0, 2, 3] })).toBeUndefined();
+  });
+});
+
+describe('fixtures and explain carry the GST choices', () => {
+  const base = {
+    format: 1, protocol: 'tendermint', mutant: null, story: 's', expect: { outcome: 'holds' },
+    config: { ...with1Byzantine(), postGst: true },
+  };
+  it('validation accepts them and names the field of a bad one', () => {
+    const ok = validateFixture({ ...base, actions: [{ kind: 'gst', byzantine: { 1: { selective: [0, 3] } }, core: [0, 2, 3] }] });
+    expect(ok.actions[0]).toEqual({ kind: 'gst', byzantine: { 1: { selective: [0, 3] } }, core: [0, 2, 3] });
+    expect(postGstOn(ok.config)).toBe(true);
+    expect(() => validateFixture({ ...base, actions: [{ kind: 'gst', byzantine: { 1: 3 } }] })).toThrow(/actions\[0\]\.byzantine\.1: expected one of/);
+    expect(() => validateFixture({ ...base, actions: [{ kind: 'gst', core: [0, 9] }] })).toThrow(/actions\[0\]\.core: expected distinct correct node ids/);
+    expect(() => validateFixture({ ...base, actions: [{ kind: 'gst', late: true }] })).toThrow(/actions\[0\]\.late: a gst action has only/);
+    expect(() => validateFixture({ ...base, config: { ...base.config, postGst: 'yes' }, actions: [] })).toThrow(/config\.postGst: expected true or false/);
+  });
+  it('explain shows them on the GST line', () => {
+    const t = timeline(createProtocol('tendermint'), with1Byzantine(), [{ kind: 'gst', byzantine: { 1: 'silent' } }], { quiet: true, foldTail: true });
+    expect(t.lines.find((l) => l.includes('GST'))).toContain('node 1 SILENT');
+    const c = timeline(createProtocol('tendermint'), clusterConfig(4), [{ kind: 'gst', core: [0, 1, 3] }], { quiet: true, foldTail: true });
+    expect(c.lines.find((l) => l.includes('GST'))).toContain('CORE {0,1,3} must decide');
+  });
+});
+
+/**
+ * The correct protocols terminate with at most f misbehaving nodes whatever they do after
+ * GST. ibft is left out: Klaytn's IBFT 1.0 keeps hash locks across rounds, and a core that
+ * cuts off one correct node leaves the other three locked on different blocks for ever (seed
+ * "lv", scenario 1,393 of n=4: termination, core {0,1,2}), the known IBFT 1.0 liveness flaw
+ * (Saltini, "IBFT 2.0", 2019); its own suite covers it.
+ */
+describe('the correct protocols terminate against the adversary that persists after GST', () => {
+  for (const name of ['tendermint', 'hotstuff', 'hotstuff-alg4', 'hotstuff-jolteon', 'qbft']) {
+    it(`${name}: 200 scenarios at n=4`, () => {
+      const out = fuzzCampaign(createProtocol(name), { seed: 'liveness', start: 0, end: 200, shrink: false, shape: POST_GST });
+      expect(out.failure?.result.violation, 'a correct protocol failed').toBeUndefined();
+    });
+  }
+});
+
+/**
+ * Liveness mutants: safe, so no invariant sees them, and (unless measured otherwise below)
+ * they survive the same campaign with honest behaviour after GST.
+ */
+describe('liveness mutants are killed by the adversary that persists after GST', () => {
+  const cases: { protocol: string; mutant: string; budget: number }[] = [
+    { protocol: 'hotstuff', mutant: 'qc-needs-all', budget: 200 },
+  ];
+  for (const { protocol, mutant, budget } of cases) {
+    it(`${protocol} ${mutant} within ${budget} scenarios (termination)`, () => {
+      const out = fuzzCampaign(createProtocol(protocol, mutant), { seed: 'kill', start: 0, end: budget, shrink: false, shape: POST_GST });
+      expect(out.failure, `survived ${budget} scenarios`).toBeDefined();
+      expect((out.failure!.result as RunResult<unknown, unknown>).violation!.invariant).toBe('termination');
+    });
+  }
+});
