@@ -21,16 +21,15 @@ export const TENDERMINT_MUTANTS = {
 } as const satisfies Record<string, string>;
 
 /**
- * Liveness bugs: safe, and every correct node still decides when the Byzantine nodes behave
- * honestly after GST, so only the adversary that persists after GST (a node silent for good,
- * or a core that leaves a node cut off; sim/actions.ts AfterGst) kills them. Each waits for
- * all n nodes in the previous round, which a node missing in one round before GST costs one
- * round only (the next round has everyone), but a node missing for good costs every round.
- * Killed in properties/liveness.test.ts; kept apart from TENDERMINT_MUTANTS, whose kill table
- * runs the default shape.
+ * Liveness bugs: safe (no invariant sees them); they stall when a node stays away for good,
+ * which the adversary that persists after GST (a silent node, or a core that leaves a node
+ * cut off; sim/actions.ts AfterGst) does at once. With honest behaviour after GST they are
+ * caught too, two orders of magnitude later: a Byzantine node that decided a height before
+ * GST on messages the correct nodes never got is absent from that height for good
+ * (properties/liveness.test.ts has the figures). Kept apart from TENDERMINT_MUTANTS, whose
+ * kill table runs the default shape.
  */
 export const TENDERMINT_LIVENESS_MUTANTS = {
-  'propose-needs-all-precommits': 'L14-L19: the proposer of a round r > 0 proposes only if it holds precommits of round r-1 from all n nodes (it waits for the full previous round, instead of proposing at once)',
   'prevote-needs-all-prevotes': 'L22-L26: in a round r > 0 a node prevotes a new proposal only if it holds prevotes of round r-1 from all n nodes, else nil',
 } as const satisfies Record<string, string>;
 
@@ -57,7 +56,6 @@ export interface TendermintFlags {
   readonly polUnchecked: boolean;
   // The liveness switches are present only when on, so that every other state (and so every
   // fixture's replay fingerprint, which hashes the final states) is what it was before them.
-  readonly proposeNeedsAllPrecommits?: true;
   readonly prevoteNeedsAllPrevotes?: true;
 }
 
@@ -76,7 +74,6 @@ export function flagsFor(mutant: TendermintMutant | TendermintLivenessMutant | u
     validOnlyWhenLocking: mutant === 'valid-only-when-locking',
     skipNeedsQuorum: mutant === 'skip-needs-quorum',
     polUnchecked: mutant === 'pol-unchecked',
-    ...(mutant === 'propose-needs-all-precommits' ? { proposeNeedsAllPrecommits: true } : {}),
     ...(mutant === 'prevote-needs-all-prevotes' ? { prevoteNeedsAllPrevotes: true } : {}),
   };
 }

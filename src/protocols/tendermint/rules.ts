@@ -37,8 +37,6 @@ function markFired(s: TendermintState, bit: number): TendermintState {
 export function startRound(s: TendermintState, round: number, effects: Effect<TendermintMessage>[]): TendermintState {
   const next: TendermintState = { ...s, round, step: 'propose' }; // L12-L13
   if (proposer(next.height, round, next.n) === next.self) {
-    // Mutant propose-needs-all-precommits: no proposal without round r-1's precommits from all n.
-    if (next.flags.proposeNeedsAllPrecommits === true && round > 0 && countSenders(roundLog(next, next.height, round - 1).precommits) < next.n) return next;
     // L14-L19: re-propose the valid value if there is one, so a possible decision is not lost.
     const fresh = freshValue(next.height, round, next.self);
     const proposal = next.flags.proposeIgnoresValidValue ? fresh : next.validValue ?? fresh;
