@@ -54,6 +54,9 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   const protocol = loaded.create(mutant);
   // guided is a search strategy, not a delivery: its fresh scenarios use mixed delivery.
   const guided = values.strategy === 'guided';
+  if (!['uniform', 'priority', 'mixed', 'guided'].includes(values.strategy)) {
+    throw new UserError(`--strategy: expected uniform, priority, mixed or guided, got ${JSON.stringify(values.strategy)}`);
+  }
   const shape = shapeFrom(guided ? { ...values, strategy: 'mixed' } : values);
   const runs = nat('runs', values.runs, 1);
   const progressEvery = nat('progress', values.progress);
