@@ -246,17 +246,22 @@ export class PersistentMap<K extends string | number, V> implements ReadonlyMap<
     return node[index & MASK] as Leaf<K, V>;
   }
 
-  /** Leaves from position `from` on, in insertion order. */
-  private *leaves(from = 0): Generator<Leaf<K, V>, undefined> {
+  /** Every leaf in insertion order (plain loops: iterators cost more on the hot paths). */
+  private eachLeaf(fn: (leaf: Leaf<K, V>) => void): void {
     const tailStart = this.size - this.tail.length;
-    for (let i = from; i < tailStart; ) {
+    for (let i = 0; i < tailStart; i += WIDTH) {
       // Walk down once per block of 32.
       let node: VecNode<K, V> = this.root;
       for (let shift = this.shift; shift > 0; shift -= BITS) node = node[(i >>> shift) & MASK] as VecNode<K, V>;
-      for (let j = i & MASK; j < WIDTH && i < tailStart; j++, i++) yield node[j] as Leaf<K, V>;
+      for (let j = 0; j < WIDTH; j++) fn(node[j] as Leaf<K, V>);
     }
-    for (let i = Math.max(0, from - tailStart); i < this.tail.length; i++) yield this.tail[i]!;
-    return undefined;
+    for (const l of this.tail) fn(l);
+  }
+
+  private iterate<T>(pick: (leaf: Leaf<K, V>) => T): MapIterator<T> {
+    const out: T[] = [];
+    this.eachLeaf((l) => out.push(pick(l)));
+    return out.values();
   }
 
   /** The entry at position `index` in insertion order. */
@@ -277,23 +282,21 @@ export class PersistentMap<K extends string | number, V> implements ReadonlyMap<
     if (older.size > this.size || older.rewrites !== this.rewrites) return undefined;
     if (older.size > 0 && this.leafAt(older.size - 1) !== older.leafAt(older.size - 1)) return undefined;
     const out: V[] = [];
-    for (const l of this.leaves(older.size)) out.push(l.value);
+    for (let i = older.size; i < this.size; i++) out.push(this.leafAt(i).value);
     return out;
   }
 
-  *entries(): MapIterator<[K, V]> {
-    for (const l of this.leaves()) yield [l.key, l.value];
-    return undefined;
+  // Iterators run over a snapshot array: the map never changes, so this is only a matter of cost.
+  entries(): MapIterator<[K, V]> {
+    return this.iterate((l) => [l.key, l.value]);
   }
 
-  *keys(): MapIterator<K> {
-    for (const l of this.leaves()) yield l.key;
-    return undefined;
+  keys(): MapIterator<K> {
+    return this.iterate((l) => l.key);
   }
 
-  *values(): MapIterator<V> {
-    for (const l of this.leaves()) yield l.value;
-    return undefined;
+  values(): MapIterator<V> {
+    return this.iterate((l) => l.value);
   }
 
   [Symbol.iterator](): MapIterator<[K, V]> {
@@ -301,7 +304,7 @@ export class PersistentMap<K extends string | number, V> implements ReadonlyMap<
   }
 
   forEach(fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void, thisArg?: unknown): void {
-    for (const l of this.leaves()) fn.call(thisArg, l.value, l.key, this);
+    this.eachLeaf((l) => fn.call(thisArg, l.value, l.key, this));
   }
 
   get [Symbol.toStringTag](): string {
@@ -311,7 +314,7 @@ export class PersistentMap<K extends string | number, V> implements ReadonlyMap<
   /** As a Map prints in traces: the [key, value] pairs in insertion order. */
   toJSON(): [K, V][] {
     const out: [K, V][] = [];
-    for (const l of this.leaves()) out.push([l.key, l.value]);
+    this.eachLeaf((l) => out.push([l.key, l.value]));
     return out;
   }
 }

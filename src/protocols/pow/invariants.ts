@@ -63,23 +63,25 @@ interface Tips {
 }
 
 /**
- * bestTips per block map (the map is persistent: a node's blocks keep their identity until it
- * connects one), so head-max-chainwork, head-first-seen and the next transition share one.
+ * The last tips computed per node (by its id): a node's block map keeps its identity until the
+ * node connects a block (the map is persistent), so head-max-chainwork, head-first-seen and
+ * the node's next transition find them here. A plain slot per node, not a WeakMap keyed by
+ * every map: those entries cost the collector more than the scans they saved.
  */
-const tipsByBlocks = new WeakMap<PowState['blocks'], Tips>();
+const tipsByNode: { blocks: PowState['blocks']; tips: Tips }[] = [];
 
 /**
  * The maximal recomputed chainwork in the tree, and the blocks achieving it (in the tree's
- * order). When `before` is the state this one followed and its tips are known, only the blocks
- * connected since are scanned: the same fold over the same order, resumed where it stopped.
+ * order). When `before` is the state this one followed and its tips are the node's last, only
+ * the blocks connected since are scanned: the same fold over the same order, resumed where it
+ * stopped. Anything else (another run, a Twin sharing the id) scans the whole tree.
  */
 export function bestTips(s: PowState, before?: PowState): Tips {
-  const hit = tipsByBlocks.get(s.blocks);
-  if (hit !== undefined) return hit;
-  const base = before === undefined ? undefined : tipsByBlocks.get(before.blocks);
-  const added = base === undefined ? undefined : s.blocks.appendedSince(before!.blocks);
-  const tips = added === undefined ? scanTips(s, -1n, [], s.blocks.values()) : scanTips(s, base!.work, base!.ids, added);
-  tipsByBlocks.set(s.blocks, tips);
+  const slot = tipsByNode[s.self];
+  if (slot !== undefined && slot.blocks === s.blocks) return slot.tips;
+  const added = before !== undefined && slot !== undefined && slot.blocks === before.blocks ? s.blocks.appendedSince(before.blocks) : undefined;
+  const tips = added === undefined ? scanTips(s, -1n, [], s.blocks.values()) : scanTips(s, slot!.tips.work, slot!.tips.ids, added);
+  tipsByNode[s.self] = { blocks: s.blocks, tips };
   return tips;
 }
 
@@ -101,13 +103,18 @@ function scanTips(s: PowState, work: bigint, ids: readonly string[], entries: It
  * when it grew by insertions only these are the entries appended since `before` (no scan of
  * the rest); otherwise every block whose seq is at least the node's next seq before it.
  */
-function connected(t: T): Block[] {
+function connected(t: T): readonly Block[] {
+  if (t.after.blocks === t.before.blocks) return [];
+  // Three invariants ask in a row about the same transition.
+  if (lastConnected.after === t.after && lastConnected.before === t.before) return lastConnected.blocks;
   const out: Block[] = [];
-  if (t.after.blocks === t.before.blocks) return out;
   const added = t.after.blocks.appendedSince(t.before.blocks);
   for (const e of added ?? t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e.block);
+  lastConnected = { before: t.before, after: t.after, blocks: out };
   return out;
 }
+
+let lastConnected: { readonly before: PowState | null; readonly after: PowState | null; readonly blocks: readonly Block[] } = { before: null, after: null, blocks: [] };
 
 /** Blocks this transition mined (broadcast). */
 function mined(t: T): Block[] {

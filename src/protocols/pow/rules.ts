@@ -120,7 +120,9 @@ interface Draft {
 
 /** Is this block already connected, waiting as an orphan, or known to be invalid? */
 export function isKnown(s: PowState, id: string): boolean {
-  return s.blocks.has(id) || s.invalid.has(id) || s.orphans.some((o) => o.id === id);
+  if (s.blocks.has(id) || s.invalid.has(id)) return true;
+  for (const o of s.orphans) if (o.id === id) return true;
+  return false;
 }
 
 /**
@@ -138,6 +140,15 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
     const orphans = s.orphans.length >= MAX_ORPHANS ? s.orphans.slice(1) : s.orphans.slice();
     orphans.push(block);
     return { ...s, orphans };
+  }
+  const parent = s.blocks.get(block.parent);
+  if (parent !== undefined && s.orphans.length === 0 && !s.invalid.has(block.parent)) {
+    // The common case, the loop below in short: no orphan can be waiting on this block.
+    const derived = derive(cfg, s.blocks, parent, block);
+    if (derived.invalid !== undefined) return { ...s, invalid: new Set(s.invalid).add(block.id) };
+    const entry: BlockEntry = { block, chainwork: derived.chainwork, seq: s.nextSeq, deployment: derived.deployment };
+    const head = isBetter(cfg.flags, entry, entryOf(s, s.head)) ? block.id : s.head;
+    return { ...s, blocks: s.blocks.set(block.id, entry), head, nextSeq: s.nextSeq + 1 };
   }
   const d: Draft = { blocks: s.blocks, head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
   // A child of an invalid block is invalid, and so are the orphans waiting on it
