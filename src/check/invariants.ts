@@ -3,7 +3,7 @@ import type { StepRecord } from '../sim/step.ts';
 import { compileProperties } from '../core/define.ts';
 import { faultOf } from './guard.ts';
 import { GENERIC_INVARIANTS, beyondF, genericProperties } from './generic.ts';
-import { type World, isByzantine } from '../sim/world.ts';
+import { type World, isByzantine, mustDecide } from '../sim/world.ts';
 
 export { GENERIC_INVARIANTS };
 
@@ -165,7 +165,8 @@ export class Checker<S, M> implements StepContext<S, M> {
   /** The end of a run that reached GST: the protocol's `eventually` properties, then termination. */
   atEnd(w: World<S, M>, stepIndex: number): Violation | undefined {
     if (!w.gst) return undefined;
-    const correct = w.states.filter((_s, i) => !isByzantine(w.cfg, i));
+    // Liveness is owed by the correct nodes, or by the core chosen at GST (the others stay cut off).
+    const correct = w.states.filter((_s, i) => mustDecide(w, i));
     for (const inv of this.finals) {
       const bad = inv.check(correct, w.cfg, w);
       if (bad !== undefined) return { invariant: inv.name, step: stepIndex, detail: bad };

@@ -219,7 +219,7 @@ export interface Witness<S, M> {
 export interface FinalInvariant<S, M = unknown> {
   readonly name: string;
   readonly description: string;
-  /** `states`: the correct nodes' final states; `world`: the whole cluster at the end. */
+  /** `states`: the final states of the nodes owed liveness (the correct ones, or the core chosen at GST); `world`: the whole cluster at the end. */
   check(states: readonly S[], cfg: ClusterConfig, world?: FinalView<S, M>): string | undefined;
 }
 
