@@ -45,6 +45,11 @@ export interface MinimizeOptions {
   readonly config?: boolean;
   /** Candidate runs of the action stages. Default ACTION_BUDGET. */
   readonly budget?: number;
+  /**
+   * Keep the violation's detail too, not only its invariant (action stages only; used to
+   * re-minimize fixtures whose story tells that detail).
+   */
+  readonly exact?: boolean;
   /** Candidate runs of each tape shrink. Default PIPELINE_TAPE_BUDGET. */
   readonly tapeBudget?: number;
 }
@@ -209,7 +214,7 @@ export function minimize<S, M>(protocol: Protocol<S, M>, input: Scenario | Actio
     failing = out.run;
   }
   const cfg = failing.world.cfg;
-  const actions = actionStages(protocol, cfg, failing, options.budget ?? ACTION_BUDGET);
+  const actions = actionStages(protocol, cfg, failing, options.budget ?? ACTION_BUDGET, options.exact);
   stages.push(...actions.stages);
   let result = actions.result;
   let finalCfg = cfg;
