@@ -13,7 +13,7 @@ import type { ClusterConfig, Protocol } from '../src/core/types.ts';
 import { type RunResult, runActions, runTape } from '../src/check/execute.ts';
 import { fuzzCampaign } from '../src/check/hunt.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
-import type { Action } from '../src/sim/actions.ts';
+import type { Action, AfterGst } from '../src/sim/actions.ts';
 import { type Envelope, type World, deliverable } from '../src/sim/world.ts';
 import { validateFixture } from '../src/trace/fixture.ts';
 import { timeline } from '../src/trace/explain.ts';
@@ -84,58 +84,48 @@ describe('the tape decodes as before', () => {
 describe('the simulator obeys the behaviours chosen at GST', () => {
   const p = createProtocol('tendermint');
   const tapes = Array.from({ length: 25 }, (_, i) => fuzzScenario('behave', i, { ...DEFAULT_SHAPE, byzantine: false }).tape);
+  /** The steps after GST of every tape's run where node 1 behaves as `b` from GST on; each run must terminate. */
+  const stepsWith = (b: AfterGst) => tapes.flatMap((tape) => {
+    const { result, after, atGst } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: b } });
+    expect(result.violation).toBeUndefined();
+    return after.map((s) => ({ ...s, atGst }));
+  });
 
   it('silent: nothing the node sends is delivered after GST, and the others still decide', () => {
-    for (const tape of tapes) {
-      const { result, after, atGst } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'silent' } });
-      expect(result.violation).toBeUndefined();
-      for (const s of after) {
-        const e = envelopeOf(s.before, s.action);
-        // Only gossip at GST of what a correct node had received from it before GST.
-        if (e?.from === 1) expect(e.id >= atGst.from && e.id < atGst.to).toBe(true);
-      }
+    for (const s of stepsWith('silent')) {
+      const e = envelopeOf(s.before, s.action);
+      // Only gossip at GST of what a correct node had received from it before GST.
+      if (e?.from === 1) expect(e.id >= s.atGst.from && e.id < s.atGst.to).toBe(true);
     }
   });
 
   it('selective: what the node itself sends after GST reaches only its subset (gossip relays aside)', () => {
-    for (const tape of tapes) {
-      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: { selective: [2] } } });
-      expect(result.violation).toBeUndefined();
-      // After GST, envelopes from node 1 to 0 or 3 exist only as relays: created while a correct node received node 1's message.
-      for (const s of after) {
-        const own = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.from === 1 && e.to !== 2);
-        if (own.length > 0) expect(s.action.kind === 'deliver' && envelopeOf(s.before, s.action)?.from === 1).toBe(true);
-      }
+    // After GST, envelopes from node 1 to 0 or 3 exist only as relays: created while a correct node received node 1's message.
+    for (const s of stepsWith({ selective: [2] })) {
+      const own = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.from === 1 && e.to !== 2);
+      if (own.length > 0) expect(s.action.kind === 'deliver' && envelopeOf(s.before, s.action)?.from === 1).toBe(true);
     }
   });
 
   it('delayed: its messages are delivered only when no other message can be', () => {
     let delivered = 0;
-    for (const tape of tapes) {
-      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'delayed' } });
-      expect(result.violation).toBeUndefined();
-      for (const s of after) {
-        if (envelopeOf(s.before, s.action)?.from !== 1) continue;
-        delivered++;
-        expect(s.before.inFlight.some((e) => e.from !== 1 && deliverable(s.before, e))).toBe(false);
-      }
+    for (const s of stepsWith('delayed')) {
+      if (envelopeOf(s.before, s.action)?.from !== 1) continue;
+      delivered++;
+      expect(s.before.inFlight.some((e) => e.from !== 1 && deliverable(s.before, e))).toBe(false);
     }
     expect(delivered).toBeGreaterThan(0);
   });
 
   it('equivocating: the second half of the correct nodes gets a conflicting version of the same slot', () => {
     let conflicting = 0;
-    for (const tape of tapes) {
-      const { result, after } = runWithGst(p, with1Byzantine(), tape, { kind: 'gst', byzantine: { 1: 'equivocating' } });
-      expect(result.violation).toBeUndefined();
-      for (const s of after) {
-        const sent = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.src === 1);
-        const first = sent.find((e) => e.to === 0);
-        const second = sent.find((e) => e.to === 3);
-        if (first === undefined || second === undefined) continue;
-        expect(p.voteSlot(1, second.msg)?.slot).toBe(p.voteSlot(1, first.msg)?.slot);
-        if (p.messageKey(first.msg) !== p.messageKey(second.msg)) conflicting++;
-      }
+    for (const s of stepsWith('equivocating')) {
+      const sent = s.after.inFlight.filter((e) => e.id >= s.before.nextId && e.src === 1);
+      const first = sent.find((e) => e.to === 0);
+      const second = sent.find((e) => e.to === 3);
+      if (first === undefined || second === undefined) continue;
+      expect(p.voteSlot(1, second.msg)?.slot).toBe(p.voteSlot(1, first.msg)?.slot);
+      if (p.messageKey(first.msg) !== p.messageKey(second.msg)) conflicting++;
     }
     expect(conflicting).toBeGreaterThan(0);
   });
