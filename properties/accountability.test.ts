@@ -8,7 +8,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, Protocol, SignedMessage } from '../src/core/types.ts';
 import type { Action } from '../src/sim/actions.ts';
-import { defaultGstStepBound } from '../src/core/config.ts';
+import { clusterConfig, defaultGstStepBound, validateConfig } from '../src/core/config.ts';
+import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
+import { fuzzCampaign } from '../src/check/hunt.ts';
+import { UserError } from '../src/core/errors.ts';
 import { execute } from '../src/check/execute.ts';
 import { culprits } from '../src/check/generic.ts';
 import { deliverable } from '../src/sim/world.ts';
@@ -110,5 +114,40 @@ describe('Tendermint amnesia evidence (L28: a new prevote after a precommit need
     const p = createProtocol('tendermint');
     const found = culprits(p, [prevote(3, 0, 'A'), { ...prevote(3, 0, 'B'), to: 0 }, precommit(2, 0, 'A'), prevote(2, 2, 'B')], cfg);
     expect(found.map((c) => `${c.node} ${c.kind}`)).toEqual(['2 amnesia', '3 equivocation']);
+  });
+});
+
+describe('configs beyond f are explicit', () => {
+  it('more than f Byzantine nodes are refused unless the config says beyondF, with a hint', () => {
+    expect(() => clusterConfig(4, { byzantine: [2, 3] })).toThrow(UserError);
+    expect(() => clusterConfig(4, { byzantine: [2, 3] })).toThrow(/exceed f=1 \(to test accountability beyond f on purpose, set beyondF: true, or fuzz --byzantine 2\)/);
+    expect(clusterConfig(4, { byzantine: [2, 3], beyondF: true }).byzantine).toEqual([2, 3]);
+    expect(() => clusterConfig(4, { byzantine: [0, 1, 2, 3], beyondF: true })).toThrow(/leave no correct node/);
+    // A fixture's config round-trips through validation with the flag.
+    expect(validateConfig(JSON.parse(JSON.stringify(clusterConfig(4, { byzantine: [1, 3], beyondF: true })))).byzantine).toEqual([1, 3]);
+  });
+
+  it('the shape option byzantineCount gives exactly K Byzantine nodes; without it a seed draws what it always drew', () => {
+    for (let i = 0; i < 50; i++) {
+      const sc = fuzzScenario('acc', i, { ...DEFAULT_SHAPE, byzantineCount: 2 });
+      expect(sc.cfg.byzantine).toHaveLength(2);
+      expect(sc.cfg.f).toBe(1);
+    }
+    const plain = fuzzScenario('acc', 7, DEFAULT_SHAPE);
+    expect(plain.cfg.byzantine.length).toBeLessThanOrEqual(1);
+  });
+
+  // 1,000 scenarios of two Byzantine nodes at n=4 (Twins in half, two partitions): ~3 s on a quiet
+  // core. Random schedules rarely fork Tendermint (20,000 per seed and strategy found none for the
+  // unsigned variant above: the split brain needs one partition out of many and both sides to
+  // decide before GST; Quint's README says the same of its simulator): what this shows is that
+  // nothing else breaks and no correct node is ever accused.
+  it('correct Tendermint with two Byzantine nodes at n=4: no property fails, no correct node is accused', () => {
+    const out = fuzzCampaign(createProtocol('tendermint'), {
+      seed: 'acc', start: 0, end: 1000, shrink: false,
+      shape: { ...DEFAULT_SHAPE, byzantineCount: 2, twins: true, maxFaults: { ...DEFAULT_SHAPE.maxFaults, partitions: 2 } },
+    });
+    expect(out.failure?.result.violation).toBeUndefined();
+    expect(out.runs).toBe(1000);
   });
 });

@@ -40,6 +40,12 @@ export interface ScenarioShape {
    * so existing seeds keep finding what they found.
    */
   readonly postGst?: boolean;
+  /**
+   * Exactly this many Byzantine nodes in every scenario, instead of 0..f drawn per run; above f
+   * only on purpose (accountability: agreement may break, at least f+1 culprits must be proven).
+   * Absent: the scenarios of a seed are exactly what they always were.
+   */
+  readonly byzantineCount?: number;
   readonly maxHeights: number;
   readonly maxTape: number;
 }
@@ -82,12 +88,15 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
       // Byzantine ids: distinct, at most f, drawn from the seed list so that shrinking empties it.
       const byzantine: number[] = [];
       for (const x of r.byzantineSeed) {
-        if (byzantine.length >= f) break;
+        if (byzantine.length >= (shape.byzantineCount ?? f)) break;
         const id = x % r.n;
         if (!byzantine.includes(id)) byzantine.push(id);
       }
+      // An explicit count is exact: fill up with the lowest free ids.
+      for (let id = 0; shape.byzantineCount !== undefined && byzantine.length < shape.byzantineCount && id < r.n; id++) if (!byzantine.includes(id)) byzantine.push(id);
       return clusterConfig(r.n, {
         ...(shape.postGst === true ? { postGst: true } : {}),
+        ...(byzantine.length > f ? { beyondF: true } : {}),
         heights: r.heights,
         byzantine,
         twins: shape.twins && r.twins ? byzantine : [],

@@ -16,7 +16,8 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   const f = maxFaulty(n);
   const byzantine: number[] = [];
   if (shape.byzantine) {
-    const count = int(0, f);
+    // An explicit count (accountability runs may go past f) is not drawn: a seed's other draws stay as they were.
+    const count = shape.byzantineCount ?? int(0, f);
     while (byzantine.length < count) {
       const id = int(0, n - 1);
       if (!byzantine.includes(id)) byzantine.push(id);
@@ -34,7 +35,7 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   // Drawn last, so that shapes without twins generate exactly the scenarios they always did.
   const twins = shape.twins && byzantine.length > 0 && int(0, 1) === 1 ? byzantine : [];
   // postGst draws nothing: the scenarios of a seed are the same with it or without it.
-  const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults, ...(shape.postGst === true ? { postGst: true } : {}) });
+  const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults, ...(shape.postGst === true ? { postGst: true } : {}), ...(byzantine.length > f ? { beyondF: true } : {}) });
   const length = int(0, shape.maxTape);
   const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
   const strategy = shape.strategy ?? 'uniform';

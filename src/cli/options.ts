@@ -16,6 +16,7 @@ export const SCENARIO_OPTIONS = {
   heights: { type: 'string', default: String(DEFAULT_SHAPE.maxHeights) },
   tape: { type: 'string', default: String(DEFAULT_SHAPE.maxTape) },
   'no-byzantine': { type: 'boolean', default: false },
+  byzantine: { type: 'string' },
   twins: { type: 'boolean', default: false },
   'post-gst': { type: 'boolean', default: false },
   strategy: { type: 'string', default: 'mixed' },
@@ -34,6 +35,9 @@ export const SCENARIO_HELP = `scenario options:
   --heights H         decisions each correct node must reach after GST, drawn from 1..H (default 2)
   --tape L            longest adversary tape, in steps before GST (default 80)
   --no-byzantine      never make nodes Byzantine (default: up to f per run)
+  --byzantine K       exactly K Byzantine nodes in every run; K > f on purpose tests
+                      accountability: agreement may break, but then at least f+1 nodes
+                      must be proven faulty by the messages correct nodes received
   --strategy S        how deliveries are chosen: uniform (the tape picks any message),
                       priority (PCT-style: nodes get random priorities, the highest-
                       priority node with mail is served first; finds deep lock bugs
@@ -63,6 +67,14 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
     if (n > 64) throw new UserError(`--n: at most 64 nodes are supported, got ${n}`);
   }
   const byzantine = !values['no-byzantine'];
+  let byzantineCount: number | undefined;
+  if (values['byzantine'] !== undefined) {
+    if (!byzantine) throw new UserError('--byzantine and --no-byzantine contradict each other');
+    byzantineCount = nat('byzantine', values['byzantine'] as string);
+    for (const n of sizes) {
+      if (byzantineCount >= n) throw new UserError(`--byzantine: ${byzantineCount} Byzantine nodes of n=${n} leave no correct node`);
+    }
+  }
   if (byzantine && sizes.every((n) => maxFaulty(n) === 0) && nat('injections', values['injections'] as string) > 0) {
     // Not an error: with n < 4 no node can be Byzantine; say so rather than silently run fewer faults.
     console.error(`note: n=${sizes.join(',')} tolerates no Byzantine node (n >= 3f+1), so there will be none`);
@@ -76,6 +88,7 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
     byzantine,
     twins: values['twins'] === true,
     ...(values['post-gst'] === true ? { postGst: true } : {}),
+    ...(byzantineCount !== undefined ? { byzantineCount } : {}),
     strategy,
     maxHeights: nat('heights', values['heights'] as string, 1),
     maxTape: nat('tape', values['tape'] as string),

@@ -13,6 +13,12 @@ export const NO_FAULTS: FaultBudget = { drops: 0, duplicates: 0, crashes: 0, par
  */
 export interface AdversaryConfig extends ClusterConfig {
   readonly postGst?: boolean;
+  /**
+   * More Byzantine nodes than f, on purpose (a test or `--byzantine K` says so): agreement and
+   * termination are then not promised, and the accountability property is checked instead
+   * (check/generic.ts). Without it, a config with more than f Byzantine nodes is refused.
+   */
+  readonly beyondF?: boolean;
 }
 
 /** Does this config let the tape choose behaviours after GST? */
@@ -35,6 +41,7 @@ export function clusterConfig(
     faults: { ...NO_FAULTS, ...options.faults },
     gstStepBound: options.gstStepBound ?? defaultGstStepBound(n, options.heights ?? 1),
     ...(options.postGst === true ? { postGst: true } : {}),
+    ...(options.beyondF === true ? { beyondF: true } : {}),
   });
 }
 
@@ -111,9 +118,12 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
     if (b >= n) throw new UserError(`${where}.byzantine: node ${b} does not exist (n=${n}, ids 0..${n - 1})`);
   }
   if (new Set(byz).size !== byz.length) throw new UserError(`${where}.byzantine: duplicate ids in ${JSON.stringify(byz)}`);
-  if (byz.length > f) {
-    throw new UserError(`${where}.byzantine: ${byz.length} Byzantine nodes exceed f=${f}`);
+  const beyondF = r['beyondF'];
+  if (beyondF !== undefined && typeof beyondF !== 'boolean') throw new UserError(`${where}.beyondF: expected true or false, got ${JSON.stringify(beyondF)}`);
+  if (byz.length > f && beyondF !== true) {
+    throw new UserError(`${where}.byzantine: ${byz.length} Byzantine nodes exceed f=${f} (to test accountability beyond f on purpose, set beyondF: true, or fuzz --byzantine ${byz.length})`);
   }
+  if (byz.length >= n) throw new UserError(`${where}.byzantine: ${byz.length} Byzantine nodes of ${n} leave no correct node to check`);
   const tw = r['twins'] ?? [];
   if (!Array.isArray(tw) || !tw.every(isNat)) throw new UserError(`${where}.twins: expected a list of node ids, got ${JSON.stringify(tw)}`);
   if (new Set(tw).size !== tw.length) throw new UserError(`${where}.twins: duplicate ids in ${JSON.stringify(tw)}`);
@@ -141,6 +151,6 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
   }
   const postGst = r['postGst'];
   if (postGst !== undefined && typeof postGst !== 'boolean') throw new UserError(`${where}.postGst: expected true or false, got ${JSON.stringify(postGst)}`);
-  const cfg: AdversaryConfig = { n, f, byzantine: [...byz].sort((a, b) => a - b), twins: [...tw], heights, faults, gstStepBound, ...(postGst === true ? { postGst } : {}) };
+  const cfg: AdversaryConfig = { n, f, byzantine: [...byz].sort((a, b) => a - b), twins: [...tw], heights, faults, gstStepBound, ...(postGst === true ? { postGst } : {}), ...(beyondF === true && byz.length > f ? { beyondF } : {}) };
   return cfg;
 }
