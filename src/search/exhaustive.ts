@@ -459,6 +459,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     : typeof options.symmetry === 'function' ? { state: options.symmetry } : options.symmetry;
   if (sym !== undefined && cfg.twins.length > 0) throw new UserError('exhaustive: symmetry reduction with twins is not supported (a twin instance has no id of its own)');
   if (sym !== undefined && gst) throw new UserError('exhaustive: symmetry reduction with gst is not supported (relayed gossip keys hold node ids)');
+  // The accountability evidence is a per-run log the one shared Checker cannot keep per path.
+  if (cfg.byzantine.length > cfg.f) throw new UserError(`exhaustive: more Byzantine nodes (${cfg.byzantine.length}) than f=${cfg.f} is not supported (accountability needs each path's received messages); use fuzz --byzantine`);
   const perms = sym === undefined ? [] : (sym.permutations ?? allPermutations(cfg.n, cfg.byzantine)).filter((p) => p.some((x, i) => x !== i));
 
   const p = guarded(protocol);
