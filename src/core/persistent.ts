@@ -72,9 +72,24 @@ function popcount(x: number): number {
  * random, and a collision costs only a longer probe, never a wrong answer.
  */
 export function hashKey(key: string | number): number {
+  // A state's reducer looks the same few keys up several times in a row (a block, its parent).
+  if (key === recentKeys[0]) return recentHashes[0]!;
+  if (key === recentKeys[1]) return recentHashes[1]!;
+  const h = computeHash(key);
+  recentKeys[1] = recentKeys[0];
+  recentHashes[1] = recentHashes[0]!;
+  recentKeys[0] = key;
+  recentHashes[0] = h;
+  return h;
+}
+
+const recentKeys: (string | number | undefined)[] = [undefined, undefined];
+const recentHashes = new Uint32Array(2);
+
+function computeHash(key: string | number): number {
   if (typeof key === 'number') {
     if (Number.isInteger(key) && key >= -0x80000000 && key <= 0x7fffffff) return Math.imul(key ^ (key >>> 16), 0x45d9f3b) >>> 0;
-    return hashKey(String(key));
+    return computeHash(String(key));
   }
   let h = 0x811c9dc5;
   const n = key.length;

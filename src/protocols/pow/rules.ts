@@ -136,12 +136,12 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
   // A header whose id is not its hash is garbage, not an invalid block: ignore it without
   // marking the id, so that a forger cannot poison the id of a real block.
   if (!hasValidId(block)) return s;
-  if (!s.blocks.has(block.parent) && !s.invalid.has(block.parent) && cfg.flags.holdOrphans) {
+  const parent = s.blocks.get(block.parent);
+  if (parent === undefined && !s.invalid.has(block.parent) && cfg.flags.holdOrphans) {
     const orphans = s.orphans.length >= MAX_ORPHANS ? s.orphans.slice(1) : s.orphans.slice();
     orphans.push(block);
     return { ...s, orphans };
   }
-  const parent = s.blocks.get(block.parent);
   if (parent !== undefined && s.orphans.length === 0 && !s.invalid.has(block.parent)) {
     // The common case, the loop below in short: no orphan can be waiting on this block.
     const derived = derive(cfg, s.blocks, parent, block);
