@@ -1,0 +1,103 @@
+/**
+ * npm run bench's PoW companion: where a PoW scenario's time goes, and how it compares with
+ * Tendermint's, measured so that a loaded machine still gives usable figures.
+ *
+ *   npx tsx bench/pow.ts [--runs 500] [--rounds 8] [--n 4]
+ *
+ * 1. Throughput in scenarios per CPU second (process.cpuUsage, not wall time: on a shared
+ *    machine the wall clock counts other people's work), PoW and Tendermint in alternating
+ *    batches of the same default-shape scenarios, best and median batch of each, and their ratio
+ *    (issue 12 item 5 asks PoW for at least 2,500/s where Tendermint does about 3,000: 0.83).
+ * 2. PoW per hook: microseconds per scenario and per call in the reducer (onMessage, onEvent),
+ *    the Byzantine listing, each transition invariant and each final invariant (wall time
+ *    around each call; the timer's own cost is included, so read the shares, not the sums).
+ */
+import { parseArgs } from 'node:util';
+import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
+import { fuzzScenario } from '../src/adversary/fuzzer.ts';
+import { runTape } from '../src/check/execute.ts';
+import type { Protocol } from '../src/core/types.ts';
+import { createProtocol } from '../src/protocols/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '8' },
+    n: { type: 'string', default: '4' },
+  },
+});
+const runs = Number(values.runs);
+const rounds = Number(values.rounds);
+const shape = { ...DEFAULT_SHAPE, sizes: [Number(values.n)] };
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyProtocol = Protocol<any, any>;
+
+function batches(protocol: AnyProtocol): (round: number) => number {
+  for (let i = 0; i < 300; i++) {
+    const sc = fuzzScenario('warmup', i, shape);
+    runTape(protocol, sc.cfg, sc.tape);
+  }
+  const scenarios = Array.from({ length: runs * rounds }, (_x, i) => fuzzScenario('bench', i, shape));
+  return (round) => {
+    const c0 = process.cpuUsage();
+    for (let i = round * runs; i < (round + 1) * runs; i++) runTape(protocol, scenarios[i]!.cfg, scenarios[i]!.tape);
+    const c = process.cpuUsage(c0);
+    return runs / ((c.user + c.system) / 1e6);
+  };
+}
+
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const names = ['pow', 'tendermint'] as const;
+const runners = names.map((name) => batches(createProtocol(name, null)));
+const rates: number[][] = names.map(() => []);
+for (let r = 0; r < rounds; r++) runners.forEach((run, i) => rates[i]!.push(run(r)));
+console.log(`throughput, n=${shape.sizes[0]}, ${rounds} alternating batches of ${runs} default-shape scenarios (scenarios per CPU second):`);
+console.log('| protocol | best | median |');
+console.log('|---|---|---|');
+names.forEach((name, i) => console.log(`| ${name} | ${fmt(Math.max(...rates[i]!))} | ${fmt(median(rates[i]!))} |`));
+console.log(`pow / tendermint (medians): ${(median(rates[0]!) / median(rates[1]!)).toFixed(2)}`);
+
+/** The protocol with every hook and invariant wrapped in a timer. */
+function timed(protocol: AnyProtocol, acc: Map<string, { ms: number; calls: number }>): AnyProtocol {
+  const wrap = <F extends (...args: never[]) => unknown>(label: string, f: F): F => ((...args: Parameters<F>) => {
+    const t0 = performance.now();
+    try {
+      return f(...args);
+    } finally {
+      const e = acc.get(label) ?? { ms: 0, calls: 0 };
+      e.ms += performance.now() - t0;
+      e.calls++;
+      acc.set(label, e);
+    }
+  }) as F;
+  return {
+    ...protocol,
+    onMessage: wrap('onMessage', protocol.onMessage),
+    ...(protocol.onEvent ? { onEvent: wrap('onEvent', protocol.onEvent) } : {}),
+    ...(protocol.byzantineMessages ? { byzantineMessages: wrap('byzantineMessages', protocol.byzantineMessages) } : {}),
+    invariants: protocol.invariants.map((inv) => ({ ...inv, check: wrap(`invariant ${inv.name}`, inv.check) })),
+    finalInvariants: (protocol.finalInvariants ?? []).map((inv) => ({ ...inv, check: wrap(`final ${inv.name}`, inv.check) })),
+  };
+}
+
+const acc = new Map<string, { ms: number; calls: number }>();
+const pow = timed(createProtocol('pow', null), acc);
+for (let i = 0; i < 300; i++) {
+  const sc = fuzzScenario('warmup', i, shape);
+  runTape(pow, sc.cfg, sc.tape);
+}
+acc.clear();
+const scenarios = Array.from({ length: runs * 2 }, (_x, i) => fuzzScenario('bench', i, shape));
+const t0 = performance.now();
+for (const sc of scenarios) runTape(pow, sc.cfg, sc.tape);
+const total = performance.now() - t0;
+const per = (ms: number) => ((ms / scenarios.length) * 1000).toFixed(1);
+console.log(`\npow per hook, ${scenarios.length} scenarios, ${per(total)} us per scenario in all (wall time):`);
+console.log('| hook | us/scenario | share | calls/scenario | us/call |');
+console.log('|---|---|---|---|---|');
+for (const [label, e] of [...acc].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(`| ${label} | ${per(e.ms)} | ${((100 * e.ms) / total).toFixed(0)}% | ${(e.calls / scenarios.length).toFixed(1)} | ${((e.ms / e.calls) * 1000).toFixed(2)} |`);
+}
