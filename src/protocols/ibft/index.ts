@@ -4,12 +4,12 @@ import { IBFT_INVARIANTS } from './invariants.ts';
 import { lockSplit } from './liveness.ts';
 import { always, defineProtocol, transitions } from '../../core/define.ts';
 import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from './messages.ts';
-import { type IbftMutant, ibftFlagsFor } from './mutants.ts';
+import { type IbftLivenessMutant, type IbftMutant, ibftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { IbftOptions, IbftState } from './state.ts';
 import { ibftAbstraction } from './abstraction.ts';
 
-export { IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftMutant } from './mutants.ts';
+export { IBFT_LIVENESS_MUTANTS, IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftLivenessMutant, type IbftMutant } from './mutants.ts';
 export type { IbftMessage } from './messages.ts';
 export type { IbftOptions, IbftState } from './state.ts';
 export { lockSplit, watchLockSplit } from './liveness.ts';
@@ -22,7 +22,9 @@ export function voteSlot(from: NodeId, m: IbftMessage): VoteSlot {
     case 'prepare':
       return { slot: `prepare/${from}/h${m.seq}/r${m.round}`, value: m.digest };
     case 'commit':
-      return { slot: `commit/${from}/h${m.seq}/r${m.round}`, value: m.digest };
+      // A COMMIT whose committed seal does not verify is another vote than the valid one (only
+      // a Byzantine node signs one): an equivocating node after GST sends it as its second version.
+      return { slot: `commit/${from}/h${m.seq}/r${m.round}`, value: m.seal ? m.digest : `${m.digest} (invalid seal)` };
     case 'roundchange':
       return { slot: `roundchange/${from}/h${m.seq}/r${m.round}`, value: m.prepared === null ? '-' : `${m.prepared.block}@${m.prepared.round}` };
   }
@@ -35,7 +37,7 @@ export const KLAYTN_OPTIONS: IbftOptions = { quorum: 'ceil2n3', sealCheck: 'impo
  * Istanbul BFT as Klaytn runs it (klaytn/klaytn, kaiachain/kaia consensus/istanbul/core).
  * `name` is the registry name the instance answers to (fixtures replay by it).
  */
-export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?: IbftMutant): Protocol<IbftState, IbftMessage> {
+export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?: IbftMutant | IbftLivenessMutant): Protocol<IbftState, IbftMessage> {
   const flags = ibftFlagsFor(mutant);
   const opts: IbftOptions = { ...KLAYTN_OPTIONS, ...options };
   return defineProtocol<IbftState, IbftMessage>({

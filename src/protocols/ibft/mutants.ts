@@ -14,9 +14,24 @@ export const IBFT_MUTANTS = {
   'import-skips-seal-check': 'backend/engine.go verifyCommittedSeals: the block is imported with whatever committed seals the COMMITs carried, valid or not',
 } as const satisfies Record<string, string>;
 
-export type IbftMutant = keyof typeof IBFT_MUTANTS;
+/**
+ * Liveness bugs: safe (they ask for more votes than Q, never fewer), and every correct node
+ * still decides when the Byzantine node behaves honestly after GST; only the adversary that
+ * persists after GST (a node silent or selective for good, a core that leaves a node cut off;
+ * sim/actions.ts AfterGst) kills them. Each waits for every committee member where Klaytn
+ * waits for Q. Killed in properties/ibft.test.ts; kept apart from IBFT_MUTANTS, whose kill
+ * table runs the default shape.
+ */
+export const IBFT_LIVENESS_MUTANTS = {
+  'prepared-needs-all': 'prepare.go handlePrepare / commit.go handleCommit: the Prepared transition (lock and COMMIT) waits for PREPARE-or-COMMIT from every committee member instead of Q (GetPrepareOrCommitSize compared with the committee size)',
+  'round-change-needs-all': 'roundchange.go handleRoundChange: a new round starts only on ROUND-CHANGEs from every committee member instead of Q',
+} as const satisfies Record<string, string>;
 
-export const IBFT_MUTANT_LIST: readonly MutantInfo[] = Object.entries(IBFT_MUTANTS).map(([name, description]) => ({ name, description }));
+export type IbftMutant = keyof typeof IBFT_MUTANTS;
+export type IbftLivenessMutant = keyof typeof IBFT_LIVENESS_MUTANTS;
+
+/** Every mutant, the liveness ones last (the registry's list). */
+export const IBFT_MUTANT_LIST: readonly MutantInfo[] = Object.entries({ ...IBFT_MUTANTS, ...IBFT_LIVENESS_MUTANTS }).map(([name, description]) => ({ name, description }));
 
 /** The reducer's behaviour switches; all false is the design as written. */
 export interface IbftFlags {
@@ -24,13 +39,19 @@ export interface IbftFlags {
   readonly prepareCommitDoubleCounted: boolean;
   readonly lockedNodePreparesOther: boolean;
   readonly importSkipsSealCheck: boolean;
+  // The liveness switches are present only when on, so that every other state (and so every
+  // fixture's replay fingerprint, which hashes the final states) is what it was before them.
+  readonly preparedNeedsAll?: true;
+  readonly roundChangeNeedsAll?: true;
 }
 
-export function ibftFlagsFor(mutant: IbftMutant | undefined): IbftFlags {
+export function ibftFlagsFor(mutant: IbftMutant | IbftLivenessMutant | undefined): IbftFlags {
   return {
     lockDroppedInCatchUp: mutant === 'lock-dropped-in-catch-up',
     prepareCommitDoubleCounted: mutant === 'prepares-commits-double-counted',
     lockedNodePreparesOther: mutant === 'locked-node-prepares-other',
     importSkipsSealCheck: mutant === 'import-skips-seal-check',
+    ...(mutant === 'prepared-needs-all' ? { preparedNeedsAll: true } : {}),
+    ...(mutant === 'round-change-needs-all' ? { roundChangeNeedsAll: true } : {}),
   };
 }

@@ -244,7 +244,8 @@ function maybePrepared(s: IbftState, digest: string, fx: Fx): IbftState {
     sendCommit(next, fx);
     return next;
   }
-  if (prepareOrCommitSize(s) >= s.quorum) {
+  // Mutant prepared-needs-all: every committee member instead of Q.
+  if (prepareOrCommitSize(s) >= (s.flags.preparedNeedsAll === true ? s.committee.length : s.quorum)) {
     const next: IbftState = { ...s, locked: s.preprepare, phase: 'Prepared' };
     sendCommit(next, fx);
     return next;
@@ -307,7 +308,9 @@ export function handleRoundChange(s: IbftState, from: NodeId, round: number, fx:
   // messageSet.Add of a sender already there overwrites it: the count is unchanged, and the tests below run again.
   const next = known ? s : { ...s, roundChanges: [...s.roundChanges, { round, from }] };
   const num = next.roundChanges.filter((x) => x.round === round).length;
-  if (num === next.quorum && (next.waiting || next.round < round)) return startNewRound(next, round, fx);
+  // Mutant round-change-needs-all: every committee member instead of Q.
+  const needed = next.flags.roundChangeNeedsAll === true ? next.committee.length : next.quorum;
+  if (num === needed && (next.waiting || next.round < round)) return startNewRound(next, round, fx);
   if (next.waiting && num === next.f + 1) {
     if (next.round < round) return sendRoundChange(next, round, fx);
     return next;

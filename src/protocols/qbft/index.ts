@@ -4,19 +4,19 @@ import { voteSlot } from '../ibft/index.ts';
 import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from '../ibft/messages.ts';
 import { qbftByzantineMessages } from './byzantine.ts';
 import { QBFT_INVARIANTS } from './invariants.ts';
-import { type QbftMutant, qbftFlagsFor } from './mutants.ts';
+import { type QbftLivenessMutant, type QbftMutant, qbftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { QbftState } from './state.ts';
 import { defineProtocol, transitions } from '../../core/define.ts';
 import { qbftAbstraction } from './abstraction.ts';
 
-export { QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftMutant } from './mutants.ts';
+export { QBFT_LIVENESS_MUTANTS, QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftLivenessMutant, type QbftMutant } from './mutants.ts';
 export type { QbftState } from './state.ts';
 
 export const QBFT_OPTIONS: ChainOptions = { proposer: 'round-robin', validatorChanges: false };
 
 /** IBFT 2.0 / QBFT (Saltini & Hyland-Wood, arXiv 1909.10194; Consensys qbft-formal-spec-and-verification). */
-export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?: QbftMutant): Protocol<QbftState, IbftMessage> {
+export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?: QbftMutant | QbftLivenessMutant): Protocol<QbftState, IbftMessage> {
   const flags = qbftFlagsFor(mutant);
   const opts: ChainOptions = { ...QBFT_OPTIONS, ...options };
   return defineProtocol<QbftState, IbftMessage>({

@@ -11,20 +11,34 @@ export const QBFT_MUTANTS = {
   'round-change-drops-prepared': 'createRoundChange: ROUND-CHANGE carries no prepared certificate, so the next proposer cannot learn a value that may have been decided',
 } as const satisfies Record<string, string>;
 
-export type QbftMutant = keyof typeof QBFT_MUTANTS;
+/**
+ * Liveness bugs: safe (more votes than Q, never fewer), and every correct node still decides
+ * when the Byzantine node behaves honestly after GST; only the adversary that persists after
+ * GST (sim/actions.ts AfterGst) kills them. Killed in properties/qbft.test.ts.
+ */
+export const QBFT_LIVENESS_MUTANTS = {
+  'round-change-needs-all': 'UponRoundChange: the proposer of a round proposes only on ROUND-CHANGEs from every committee member instead of a quorum (hasReceivedProposalJustification with all n)',
+} as const satisfies Record<string, string>;
 
-export const QBFT_MUTANT_LIST: readonly MutantInfo[] = Object.entries(QBFT_MUTANTS).map(([name, description]) => ({ name, description }));
+export type QbftMutant = keyof typeof QBFT_MUTANTS;
+export type QbftLivenessMutant = keyof typeof QBFT_LIVENESS_MUTANTS;
+
+/** Every mutant, the liveness ones last (the registry's list). */
+export const QBFT_MUTANT_LIST: readonly MutantInfo[] = Object.entries({ ...QBFT_MUTANTS, ...QBFT_LIVENESS_MUTANTS }).map(([name, description]) => ({ name, description }));
 
 export interface QbftFlags {
   readonly sealUnchecked: boolean;
   readonly preparedValueIgnored: boolean;
   readonly roundChangeDropsPrepared: boolean;
+  // Present only when on, so every fixture's final states (and replay fingerprints) stay as they were.
+  readonly roundChangeNeedsAll?: true;
 }
 
-export function qbftFlagsFor(mutant: QbftMutant | undefined): QbftFlags {
+export function qbftFlagsFor(mutant: QbftMutant | QbftLivenessMutant | undefined): QbftFlags {
   return {
     sealUnchecked: mutant === 'seal-unchecked',
     preparedValueIgnored: mutant === 'prepared-value-ignored',
     roundChangeDropsPrepared: mutant === 'round-change-drops-prepared',
+    ...(mutant === 'round-change-needs-all' ? { roundChangeNeedsAll: true } : {}),
   };
 }

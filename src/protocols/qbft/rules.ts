@@ -201,7 +201,8 @@ export const uponRoundChangeQuorum: Rule = (s, fx) => {
   for (const r of [...rounds].sort((a, b) => b - a)) {
     if (r === 0 || proposerOf(s, s.seq, r) !== s.self) continue;
     const rcs = roundChangesFor(s, r);
-    if (rcs.length < s.quorum) continue;
+    // Mutant round-change-needs-all: every committee member instead of a quorum.
+    if (rcs.length < (s.flags.roundChangeNeedsAll === true ? s.committee.length : s.quorum)) continue;
     const best = s.flags.preparedValueIgnored ? null : highestPrepared(rcs);
     const block = best === null ? freshBlock(s, r) : best.block;
     fx.push({ kind: 'broadcast', msg: { type: 'preprepare', seq: s.seq, round: r, block, rcs, cert: best } });
