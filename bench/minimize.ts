@@ -16,6 +16,10 @@
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readFixture } from '../src/trace/fixture.ts';
+import { createProtocol } from '../src/protocols/registry.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { fuzzCampaign } from '../src/check/hunt.ts';
 import { campaignShape } from '../src/api/campaign.ts';
@@ -35,6 +39,7 @@ const { values } = parseArgs({
     'kill-seconds': { type: 'string', default: '30' },
     'bfs-depth': { type: 'string', default: '10' },
     'bfs-states': { type: 'string', default: '100000' },
+    fixtures: { type: 'string', default: '7' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -50,7 +55,10 @@ At n=4, for safety failures, the exhaustive BFS over the minimized config at dep
 min(--bfs-depth, steps to the violation) and --bfs-states states: the shortest counterexample,
 and shrunk / shortest (in brackets: steps to the violation, the synchronous tail's included,
 / shortest). Targets: shrunk <= 1.5x the shortest, < 40 actions at n=4, < 150 at n=7, < 10 CPU
-seconds per shrink.`);
+seconds per shrink.
+
+Then every fixture under fixtures/ with n >= --fixtures (default 7; 0 = none) minimized from
+its recorded actions (config kept; the deep n=7 bugs a short campaign does not reach).`);
   process.exit(0);
 }
 
@@ -126,3 +134,27 @@ for (const entry of Object.values(PROTOCOLS)) {
   }
 }
 console.log(`\n${totals.rows} minimized, ${totals.misses} with a missed target; BFS finished for ${totals.bfs}, within 1.5x for ${totals.within}`);
+
+const minN = Number(values.fixtures);
+if (minN > 0) {
+  console.log(`\nfixtures with n >= ${minN}, minimized from their actions (config kept):\n`);
+  console.log(`| fixture | invariant | recorded | ${STAGES.slice(1, -1).join(' | ')} | CPU s | target |`);
+  console.log(`|---|---|---|${STAGES.slice(1, -1).map(() => '---|').join('')}---|---|`);
+  const root = join(import.meta.dirname, '..', 'fixtures');
+  for (const dir of readdirSync(root).sort()) {
+    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith('.json')).sort()) {
+      const fx = readFixture(join(root, dir, file));
+      if (fx.config.n < minN || fx.expect.outcome === 'holds') continue;
+      if (values.protocol !== undefined && values.protocol !== fx.protocol) continue;
+      const protocol = createProtocol(fx.protocol, fx.mutant);
+      const cpu0 = process.cpuUsage();
+      const out = minimize(protocol, { cfg: fx.config, actions: fx.actions }, { config: false });
+      const cpu = process.cpuUsage(cpu0);
+      const seconds = (cpu.user + cpu.system) / 1e6;
+      const shrunk = adversaryLength(out.result.actions as readonly Action<unknown>[]);
+      const misses = [...(shrunk >= 150 ? ['>= 150 actions'] : []), ...(seconds >= 10 ? [`${seconds.toFixed(1)} CPU s`] : [])];
+      const cells = STAGES.slice(1, -1).map((st) => out.stages.find((x) => x.stage === st)?.after ?? '').join(' | ');
+      console.log(`| ${dir}/${file} | ${out.result.violation?.invariant} | ${adversaryLength(fx.actions as readonly Action<unknown>[])} | ${cells} | ${seconds.toFixed(2)} | ${misses.length ? `MISS: ${misses.join('; ')}` : 'ok'} |`);
+    }
+  }
+}

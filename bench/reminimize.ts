@@ -5,7 +5,7 @@
  * story tells that detail: node ids, values, rounds), under the same config. Name, story,
  * expected outcome and config stay; the actions are replaced, and found.tape becomes a tape
  * that re-derives the new actions (uniform delivery) when one can be written. Fixtures that
- * hold, and stories that cite step numbers, are left alone.
+ * hold, stories that cite step numbers and constructed schedules are left alone.
  *
  *   npx tsx bench/reminimize.ts                       dry run over fixtures/ and examples/*\/fixtures/
  *   npx tsx bench/reminimize.ts --write               rewrite the fixtures that improved
@@ -78,6 +78,11 @@ for (const file of positionals.length > 0 ? positionals : defaultFiles()) {
   }
   if (/\bsteps? \d/.test(fx.story)) {
     console.log(`skip ${file}: its story cites step numbers`);
+    continue;
+  }
+  // A schedule written by hand tells its construction action by action (tests slice it).
+  if (/constructed|scripted|by hand/.test(fx.found?.by ?? '')) {
+    console.log(`skip ${file}: a constructed schedule (found.by: ${fx.found!.by})`);
     continue;
   }
   const t0 = performance.now();

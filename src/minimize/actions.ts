@@ -38,6 +38,13 @@ export interface StageReport {
   readonly ms: number;
 }
 
+/**
+ * Candidate runs of the explicit-tail stage. Measured: it shortened 2 of 49 n=4 mutants
+ * (stale-timeout 3 -> 2, pol-unchecked 20 -> 17, both within 60 runs) and none of the n=7
+ * fixtures, where it spent 550-830 runs for nothing.
+ */
+const TAIL_RUNS = 300;
+
 /** Default bound on candidate runs of the action stages together. */
 export const ACTION_BUDGET = 1500;
 
@@ -239,7 +246,9 @@ export function actionStages<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig,
     c.tail = [];
     // Without GST nothing is resent, healed or restarted: the explicit run may not fail at all.
     if (!fails(explicit)) return items;
-    const kept = removeChunks(explicit, fails, stop);
+    // At most TAIL_RUNS candidates: on long runs (n=7) it seldom wins and would spend the budget.
+    const start = c.runs;
+    const kept = removeChunks(explicit, fails, () => stop() || c.runs - start >= TAIL_RUNS);
     return c.best === run ? items : kept;
   });
   return { result: c.best, stages, runs: c.runs };

@@ -30,9 +30,10 @@ export function failingRun<S, M>(protocol: Protocol<S, M>, scenario: Scenario): 
  * Shrink a failing scenario through the whole pipeline (tape, actions, config). The returned
  * scenario carries the final config, under which its tape still fails; failingRun(protocol,
  * scenario) then gives the minimized run. `shrinks` counts candidate runs of every stage.
+ * `sizes` (the shape's cluster sizes): a smaller one under which the tape still fails is taken.
  */
-export function shrinkScenario<S, M>(protocol: Protocol<S, M>, sc: Scenario, maxTape: number): { scenario: Scenario; shrinks: number } {
-  const m = minimize(protocol, sc, { maxTape });
+export function shrinkScenario<S, M>(protocol: Protocol<S, M>, sc: Scenario, maxTape: number, sizes?: readonly number[]): { scenario: Scenario; shrinks: number } {
+  const m = minimize(protocol, sc, { maxTape, ...(sizes !== undefined ? { sizes } : {}) });
   const scenario = m.scenario ?? sc;
   minimized.set(scenario, { protocol: protocol as Protocol<unknown, unknown>, result: m.result as RunResult<unknown, unknown> });
   return { scenario, shrinks: m.stages.reduce((a, s) => a + s.runs, 0) };
