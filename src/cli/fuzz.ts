@@ -80,7 +80,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   const label = `${protocol.name}${mutant ? ` with mutant ${mutant}` : ' (correct)'}`;
   console.log(`fuzz ${label}: scenarios ${start}..${end - 1} of seed ${JSON.stringify(values.seed)}, engine ${engine}`);
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
-    `${shape.byzantine ? `${shape.byzantineCount !== undefined ? `${shape.byzantineCount} Byzantine node(s)` : 'up to f Byzantine nodes'}${shape.twins ? ' (Twins in half the runs)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}` +
+    `${shape.byzantine ? `${shape.byzantineCount !== undefined ? `${shape.byzantineCount} Byzantine node(s)` : 'up to f Byzantine nodes'}${shape.twins ? ' (Twins in half the runs)' : ''}${shape.postGst ? ', misbehaving after GST (a core may be chosen)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}` +
     `${guided ? ', guided search (corpus of scenarios reaching new abstract states, mutated)' : shape.strategy && shape.strategy !== 'uniform' ? `, ${shape.strategy} delivery` : ''}`);
   const workers = nat('workers', values.workers, 1);
   const report = await fuzz(values.protocol, {
