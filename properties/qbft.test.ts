@@ -7,7 +7,7 @@ import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.
 import { fuzzCampaign } from '../src/check/hunt.ts';
 import { runTape } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
-import { QBFT_MUTANTS, type QbftMutant, qbft } from '../src/protocols/qbft/index.ts';
+import { QBFT_LIVENESS_MUTANTS, QBFT_MUTANTS, type QbftLivenessMutant, type QbftMutant, qbft } from '../src/protocols/qbft/index.ts';
 
 const SHAPE = (sizes: number[], extra: Partial<ScenarioShape> = {}): ScenarioShape => ({ ...DEFAULT_SHAPE, sizes, strategy: 'mixed', ...extra });
 
@@ -66,6 +66,35 @@ describe('every qbft mutant is killed within its budget', () => {
       const out = fuzzCampaign(qbft('qbft', {}, mutant), { seed: 'k1', start: 0, end: budget, shrink: false });
       expect(out.failure, `survived ${budget} scenarios`).toBeDefined();
       expect(out.failure!.result.violation!.invariant).toBe(invariant);
+    });
+  }
+});
+
+/*
+ * The adversary that persists after GST (issue 11 item 1: per Byzantine node silent, selective,
+ * equivocating, delayed, and a core of n - f correct nodes that must decide while the others
+ * stay cut off). qbft must still decide with at most f misbehaving nodes.
+ * Liveness mutant round-change-needs-all, runs to the first failure with
+ * fuzzCampaign(qbft('qbft', {}, M), { seed, start: 0, end: 3000, shrink: false, shape }) (a script,
+ * 2 shared cores, loaded): POST_GST seeds s1..s6: 4, 4, 3, 1, 3, 2 (median 3, worst 4) -> budget
+ * 20; the same shape without postGst (honest after GST), seeds h1, h2: none in 3,000 each. The
+ * kill is a core of three with node 0 cut off (fixtures/qbft/mutant-round-change-needs-all.json).
+ */
+const POST_GST = (sizes: number[], extra: Partial<ScenarioShape> = {}): ScenarioShape => SHAPE(sizes, { postGst: true, ...extra });
+const LIVENESS_KILLS: Record<QbftLivenessMutant, number> = { 'round-change-needs-all': 20 };
+
+describe('qbft against Byzantine behaviour that persists after GST', () => {
+  it('terminates with at most f misbehaving nodes, n = 4 and 7 (300 scenarios)', () => {
+    const out = fuzzCampaign(qbft(), { seed: 'post-gst', start: 0, end: 300, shrink: false, shape: POST_GST([4, 7], { maxHeights: 1 }) });
+    expect(out.failure?.result.violation).toBeUndefined();
+  });
+
+  for (const mutant of Object.keys(QBFT_LIVENESS_MUTANTS) as QbftLivenessMutant[]) {
+    it(`liveness mutant ${mutant} is killed (termination), the correct qbft passes the same scenarios: ${QBFT_LIVENESS_MUTANTS[mutant]}`, () => {
+      const budget = LIVENESS_KILLS[mutant];
+      const out = fuzzCampaign(qbft('qbft', {}, mutant), { seed: 's1', start: 0, end: budget, shrink: false, shape: POST_GST([4]) });
+      expect(out.failure?.result.violation?.invariant, `survived ${budget} scenarios`).toBe('termination');
+      expect(fuzzCampaign(qbft(), { seed: 's1', start: 0, end: out.runs, shrink: false, shape: POST_GST([4]) }).failure).toBeUndefined();
     });
   }
 });
