@@ -3,8 +3,8 @@
  * re-minimized"): a fixture is rewritten only if its adversary part (actions up to and
  * including GST) got shorter while it breaks the same invariant with the same detail (its
  * story tells that detail: node ids, values, rounds), under the same config. Name, story,
- * expected outcome and config stay; the actions are replaced, and found.tape becomes a tape
- * that re-derives the new actions (uniform delivery) when one can be written. Fixtures that
+ * expected outcome and config stay; the actions are replaced, found.tape becomes a tape that
+ * re-derives the new actions (uniform delivery) when one can be written, and found.by says so. Fixtures that
  * hold, stories that cite step numbers and constructed schedules are left alone.
  *
  *   npx tsx bench/reminimize.ts                       dry run over fixtures/ and examples/*\/fixtures/
@@ -65,6 +65,8 @@ for (const ex of readdirSync(join(ROOT, 'examples'))) {
 }
 const resolve = (name: string, mutant: string | null) => examples.get(name)?.(mutant) ?? createProtocol(name, mutant);
 
+const MARK = 're-minimized (bench/reminimize.ts)';
+const reminimized = (by: string) => (by.includes(MARK) ? by : `${by}, ${MARK}`);
 const length = (actions: readonly Action<unknown>[]) => adversaryLength(actions);
 let rewritten = 0;
 for (const file of positionals.length > 0 ? positionals : defaultFiles()) {
@@ -94,7 +96,7 @@ for (const file of positionals.length > 0 ? positionals : defaultFiles()) {
   const next: Fixture = {
     ...fx,
     actions: m.result.actions,
-    ...(fx.found !== undefined ? { found: { ...fx.found, ...(m.scenario !== undefined ? { tape: m.scenario.tape } : {}), priority: undefined } } : {}),
+    ...(fx.found !== undefined ? { found: { ...fx.found, by: reminimized(fx.found.by), ...(m.scenario !== undefined ? { tape: m.scenario.tape } : {}), priority: undefined } } : {}),
   };
   const replay = runActions(protocol, fx.config, next.actions);
   const ok = same && now < old && replay.skipped.length === 0 && expectationMismatch(next, replay) === undefined;
