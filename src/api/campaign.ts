@@ -284,7 +284,7 @@ async function guidedInWorkers(
   try {
     for (let r = 0; ; r++) {
       const { lo, hi } = roundRange(job.start, job.end, scheduler.roundSize, r);
-      if (lo >= job.end) break;
+      if (lo >= job.end || (job.deadline !== undefined && r > 0 && Date.now() >= job.deadline)) break;
       const replies = await Promise.all(pool.map((worker, i) => new Promise<WorkerReport & { kind: 'round-done' }>((resolve, reject) => {
         pending[i] = { resolve, reject };
         const round: GuidedRound = { kind: 'round', lo: lo + Math.floor(((hi - lo) * i) / k), hi: lo + Math.floor(((hi - lo) * (i + 1)) / k), delta };

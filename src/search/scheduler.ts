@@ -128,7 +128,8 @@ export function runSlice<S, M>(
   const outcomes: Outcome[] = [];
   let steps = 0;
   for (let i = start; i < end; i++) {
-    if (options.deadline !== undefined && (i - start) % 64 === 0 && i > start && Date.now() >= options.deadline) {
+    // Checked at every 64th index (by index, so slices shorter than 64, a guided round's, check too).
+    if (options.deadline !== undefined && i % 64 === 0 && i > start && Date.now() >= options.deadline) {
       return { runs: i - start, steps, failures, witnessed, outcomes, stopped: true };
     }
     const sc = scheduler.scenario(i);
@@ -224,7 +225,7 @@ export function roundsCampaign<S, M>(
   let reported = 0;
   for (let k = 0; ; k++) {
     const { lo, hi } = roundRange(options.start, options.end, scheduler.roundSize, k);
-    if (lo >= options.end) break;
+    if (lo >= options.end || (options.deadline !== undefined && k > 0 && Date.now() >= options.deadline)) break;
     const out = runSlice(protocol, scheduler, { start: lo, end: hi, keepGoing, deadline: options.deadline });
     const outcomes = mergeRound(out.outcomes, keepGoing);
     tally.add(outcomes);
