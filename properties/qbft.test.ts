@@ -74,14 +74,18 @@ describe('every qbft mutant is killed within its budget', () => {
  * The adversary that persists after GST (issue 11 item 1: per Byzantine node silent, selective,
  * equivocating, delayed, and a core of n - f correct nodes that must decide while the others
  * stay cut off). qbft must still decide with at most f misbehaving nodes.
- * Liveness mutant round-change-needs-all, runs to the first failure with
- * fuzzCampaign(qbft('qbft', {}, M), { seed, start: 0, end: 3000, shrink: false, shape }) (a script,
- * 2 shared cores, loaded): POST_GST seeds s1..s6: 4, 4, 3, 1, 3, 2 (median 3, worst 4) -> budget
- * 20; the same shape without postGst (honest after GST), seeds h1, h2: none in 3,000 each. The
- * kill is a core of three with node 0 cut off (fixtures/qbft/mutant-round-change-needs-all.json).
+ * Liveness mutants, runs to the first failure with fuzzCampaign(qbft('qbft', {}, M), { seed,
+ * start: 0, end: 3000, shrink: false, shape }) (a script, 2 shared cores, loaded), POST_GST seeds
+ * s1..s6, and the same shape without postGst (honest after GST) seeds h1, h2:
+ *   round-change-needs-all     post-GST 4, 4, 3, 1, 3, 2 (median 3, worst 4) -> budget 20; honest none in 3,000 (both)
+ *   commit-needs-all-prepares  post-GST 4, 4, 1, 1, 3, 2 (median 2.5, worst 4) -> budget 20; honest none in 3,000 (both)
+ * Each kill is a core of three with node 0 cut off (fixtures/qbft/mutant-<M>.json). Tried and
+ * left out: PREPARE from all before preparing (the round-change-carries-prepared invariant kills
+ * it with honest nodes, runs 1-3), seals from all to import (honest after GST kills it at 75-92
+ * runs), F+1 catch-up from all (never killed in 3,000 x 6: timeouts move the rounds).
  */
 const POST_GST = (sizes: number[], extra: Partial<ScenarioShape> = {}): ScenarioShape => SHAPE(sizes, { postGst: true, ...extra });
-const LIVENESS_KILLS: Record<QbftLivenessMutant, number> = { 'round-change-needs-all': 20 };
+const LIVENESS_KILLS: Record<QbftLivenessMutant, number> = { 'round-change-needs-all': 20, 'commit-needs-all-prepares': 20 };
 
 describe('qbft against Byzantine behaviour that persists after GST', () => {
   it('terminates with at most f misbehaving nodes, n = 4 and 7 (300 scenarios)', () => {

@@ -17,6 +17,7 @@ export const QBFT_MUTANTS = {
  * GST (sim/actions.ts AfterGst) kills them. Killed in properties/qbft.test.ts.
  */
 export const QBFT_LIVENESS_MUTANTS = {
+  'commit-needs-all-prepares': 'UponPrepare: the node is prepared on a quorum of PREPAREs (its certificate as written) but sends its COMMIT only once PREPAREs from every committee member arrived',
   'round-change-needs-all': 'UponRoundChange: the proposer of a round proposes only on ROUND-CHANGEs from every committee member instead of a quorum (hasReceivedProposalJustification with all n)',
 } as const satisfies Record<string, string>;
 
@@ -32,6 +33,7 @@ export interface QbftFlags {
   readonly roundChangeDropsPrepared: boolean;
   // Present only when on, so every fixture's final states (and replay fingerprints) stay as they were.
   readonly roundChangeNeedsAll?: true;
+  readonly commitNeedsAllPrepares?: true;
 }
 
 export function qbftFlagsFor(mutant: QbftMutant | QbftLivenessMutant | undefined): QbftFlags {
@@ -40,5 +42,6 @@ export function qbftFlagsFor(mutant: QbftMutant | QbftLivenessMutant | undefined
     preparedValueIgnored: mutant === 'prepared-value-ignored',
     roundChangeDropsPrepared: mutant === 'round-change-drops-prepared',
     ...(mutant === 'round-change-needs-all' ? { roundChangeNeedsAll: true } : {}),
+    ...(mutant === 'commit-needs-all-prepares' ? { commitNeedsAllPrepares: true } : {}),
   };
 }

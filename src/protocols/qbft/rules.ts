@@ -148,8 +148,14 @@ export const uponPrepare: Rule = (s, fx) => {
   const block = s.accepted;
   const who = countSenders(s, (m) => m.type === 'prepare' && m.seq === s.seq && m.round === s.round && m.digest === block);
   if (who.length < s.quorum) return undefined;
+  const prepared = { round: s.round, block, signers: [...who].sort((a, b) => a - b) };
+  // Mutant commit-needs-all-prepares: prepared on a quorum as written, but COMMIT only on PREPAREs from every member.
+  if (s.flags.commitNeedsAllPrepares === true && who.length < s.committee.length) {
+    const p = s.prepared;
+    return p !== null && p.round === s.round && p.block === block && p.signers.length === who.length ? undefined : { ...s, prepared };
+  }
   fx.push({ kind: 'broadcast', msg: { type: 'commit', seq: s.seq, round: s.round, digest: block, seal: true } });
-  return { ...s, prepared: { round: s.round, block, signers: [...who].sort((a, b) => a - b) }, committedRound: s.round };
+  return { ...s, prepared, committedRound: s.round };
 };
 
 /** UponCommit: Q COMMITs with valid seals for the accepted block in this round: decide it. */
