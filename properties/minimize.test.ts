@@ -18,6 +18,7 @@ import { causality, candidateSlices } from '../src/minimize/slice.ts';
 import { minimize } from '../src/minimize/pipeline.ts';
 import { encodeTape } from '../src/minimize/encode.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
+import { echoProtocol } from '../bench/exhaustive.ts';
 
 /**
  * Hand-built: every node says hello to every other; node 0 decides "a" on node 1's hello and
@@ -26,9 +27,10 @@ import { createProtocol } from '../src/protocols/registry.ts';
  */
 interface Hello { readonly type: 'hello' }
 interface Counter { readonly self: NodeId; readonly heard: number; readonly decided: boolean }
+// The rest of the contract (no votes, every value valid, no invariants of its own) as the echo protocol's.
 const hellos: Protocol<Counter, Hello> = {
+  ...(echoProtocol('correct') as unknown as Protocol<Counter, Hello>),
   name: 'hellos',
-  mutant: undefined,
   init: (self) => ({ state: { self, heard: 0, decided: false }, effects: [{ kind: 'broadcast', msg: { type: 'hello' } }] }),
   onMessage(s, from) {
     const heard = { ...s, heard: s.heard + 1 };
@@ -37,12 +39,6 @@ const hellos: Protocol<Counter, Hello> = {
     return { state: { ...heard, decided: true }, effects: [{ kind: 'decide', height: 0, value }] };
   },
   onTimer: (s) => ({ state: s, effects: [] }),
-  view: (s) => ({ height: 0, round: 0, step: s.decided ? 'decided' : 'waiting', lock: '-' }),
-  isValidValue: () => true,
-  voteSlot: () => undefined,
-  describe: () => 'hello',
-  messageKey: () => 'hello',
-  invariants: [],
 };
 
 describe('causal slice', () => {
