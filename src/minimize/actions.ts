@@ -116,7 +116,10 @@ class Candidates<S, M> {
     const r = runNamed(this.protocol, this.cfg, [...items, ...this.tail], this.name);
     const v = this.best.violation!;
     if (r.violation === undefined || violationKey(r.violation) !== violationKey(v) || (this.exact && r.violation.detail !== v.detail)) return false;
-    if (lengthOf(r) <= lengthOf(this.best)) this.best = r;
+    // Fewer adversary actions; at equal length, the later candidate, unless it breaks later
+    // (the tail a reader scrolls through grows with the violation's step).
+    const [l, b] = [lengthOf(r), lengthOf(this.best)];
+    if (l < b || (l === b && r.violation.step <= this.best.violation!.step)) this.best = r;
     return true;
   }
   /**
