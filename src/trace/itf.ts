@@ -94,7 +94,8 @@ export const NONDET_PICKS = 'mbt::nondetPicks';
 export const ITF_VARS: readonly string[] = ['nodes', 'inFlight', 'timers', 'crashed', 'partition', 'gst', 'action', ACTION_TAKEN, NONDET_PICKS];
 
 /** Every parameter an action may carry: the fields of `mbt::nondetPicks`, the same in every state. */
-const PICKS = ['id', 'node', 'timer', 'from', 'to', 'msg', 'groups', 'event'] as const;
+// afterGst: a GST action's choices for after it (Byzantine behaviours, the core), as JSON text.
+const PICKS = ['id', 'node', 'timer', 'from', 'to', 'msg', 'groups', 'event', 'afterGst'] as const;
 type Pick = (typeof PICKS)[number];
 
 export interface ItfOptions {
@@ -154,7 +155,7 @@ export function itfToJson(v: ItfValue): unknown {
 // ---------------------------------------------------------------- export
 
 function nondetPicks<M>(a: Action<M> | null): ItfValue {
-  const picks: Record<Pick, ItfValue> = { id: NONE, node: NONE, timer: NONE, from: NONE, to: NONE, msg: NONE, groups: NONE, event: NONE };
+  const picks: Record<Pick, ItfValue> = { id: NONE, node: NONE, timer: NONE, from: NONE, to: NONE, msg: NONE, groups: NONE, event: NONE, afterGst: NONE };
   if (a === null) return picks;
   switch (a.kind) {
     case 'deliver':
@@ -182,8 +183,12 @@ function nondetPicks<M>(a: Action<M> | null): ItfValue {
       picks.node = some(itfInt(a.node));
       picks.event = some(a.event);
       break;
-    case 'heal':
     case 'gst':
+      if (a.byzantine !== undefined || a.core !== undefined) {
+        picks.afterGst = some(canonicalJson({ ...(a.byzantine !== undefined ? { byzantine: a.byzantine } : {}), ...(a.core !== undefined ? { core: a.core } : {}) }));
+      }
+      break;
+    case 'heal':
       break;
     default: {
       const never: never = a;
@@ -348,8 +353,14 @@ function actionOf(state: Record<string, unknown>, where: string): Action<unknown
       return { kind: 'event', node: nat('node') as NodeId, event: e };
     }
     case 'heal':
-    case 'gst':
-      return { kind: kind as 'heal' | 'gst' };
+      return { kind: 'heal' };
+    case 'gst': {
+      const after = get('afterGst');
+      if (after === undefined) return { kind: 'gst' };
+      if (typeof after !== 'string') fail(`${where}.${NONDET_PICKS}.afterGst.value`, 'expected the GST choices as their JSON text');
+      const c = JSON.parse(after as string) as { byzantine?: Record<string, unknown>; core?: number[] };
+      return { kind: 'gst', ...(c.byzantine !== undefined ? { byzantine: c.byzantine } : {}), ...(c.core !== undefined ? { core: c.core } : {}) } as Action<unknown>;
+    }
     default:
       return fail(`${where}.${ACTION_TAKEN}`, `unknown action ${JSON.stringify(kind)}`);
   }
