@@ -49,6 +49,10 @@ export interface World<S, M> {
   readonly stepsAfterGst: number;
   /** decisions[node][height] = value decided, for every node (Byzantine ones included, unchecked). */
   readonly decisions: readonly (readonly (string | undefined)[])[];
+  /** Crash-recovery: per instance, the data of its last `persist` effect (undefined: none); kept only with a reboot budget. */
+  readonly disk: readonly unknown[];
+  /** Crash-recovery: per instance, down with its memory lost (a reboot): it restarts through `recover`. */
+  readonly wiped: readonly boolean[];
 }
 
 /**

@@ -173,6 +173,7 @@ function nondetPicks<M>(a: Action<M> | null): ItfValue {
       break;
     case 'crash':
     case 'restart':
+    case 'reboot':
       picks.node = some(itfInt(a.node));
       break;
     case 'partition':
