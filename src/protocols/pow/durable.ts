@@ -21,7 +21,6 @@ import type { PowMessage } from './messages.ts';
 import type { PowState } from './state.ts';
 
 export const POW_DURABILITY: WriteAhead<PowState, PowMessage, Timer, PowState> = {
-  durable: (s) => s,
   restore: (_self, _cfg, s) => s,
   timers: () => [],
 };

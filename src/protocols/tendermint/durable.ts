@@ -51,8 +51,7 @@ export function pendingTimeouts(s: TendermintState): Timer[] {
 
 export function tendermintDurability(mutant: TendermintDurableMutant | undefined): WriteAhead<TendermintState, TendermintMessage, Timer, TendermintState> {
   return {
-    // The whole round state is what replaying the WAL rebuilds (states are immutable: no copy).
-    durable: (s) => s,
+    // No projection: the whole round state is what replaying the WAL rebuilds (states are immutable: no copy).
     restore: (_self, _cfg, s) => s,
     timers: pendingTimeouts,
     ...(mutant === 'vote-before-persist' ? { order: (_b: TendermintState, _a: TendermintState, effects: Fx) => (castsVote(effects) ? 'last' as const : 'first' as const) } : {}),
