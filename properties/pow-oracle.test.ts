@@ -240,7 +240,7 @@ function mineTable(table: readonly Period[], params: PowParams): PowState {
   let expectedWork = oracleWork(chain[0]!.bits);
   for (let h = 1; h < chain.length; h++) {
     const found = protocol.onEvent!(s, `mine:${chain[h]!.time - chain[h - 1]!.time}`);
-    const e = found.effects[0]!;
+    const e = found.effects.find((x) => x.kind !== 'persist')!;
     if (e.kind !== 'broadcast') throw new Error('mining must broadcast');
     s = protocol.onMessage(found.state, 0, e.msg).state;
     expect(s.head, `height ${h}`).toBe(e.msg.block.id);

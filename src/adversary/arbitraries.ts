@@ -82,6 +82,8 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
       crashes: budget('crashes'),
       partitions: budget('partitions'),
       injections: budget('injections'),
+      // Only in shapes with reboots: the others generate the configs they always did.
+      ...((shape.maxFaults.reboots ?? 0) > 0 ? { reboots: budget('reboots') } : {}),
     })
     .map((r) => {
       const f = maxFaulty(r.n);
@@ -106,6 +108,7 @@ export function configArb(shape: ScenarioShape = DEFAULT_SHAPE): fc.Arbitrary<Cl
           crashes: r.crashes,
           partitions: r.partitions,
           injections: byzantine.length > 0 ? r.injections : 0,
+          ...('reboots' in r ? { reboots: r.reboots as number } : {}),
         },
       });
     });

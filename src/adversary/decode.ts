@@ -14,6 +14,8 @@ import { type Envelope, type World, coreQuorum, deliverable, isByzantine } from 
  */
 export const KIND_ORDER: readonly ActionKind[] = [
   'deliver', 'fire', 'drop', 'duplicate', 'inject', 'crash', 'restart', 'partition', 'heal', 'event',
+  // Appended (crash-recovery): enabled only with a reboot budget, so older tapes keep their meaning.
+  'reboot',
 ];
 
 /**
@@ -45,7 +47,42 @@ export function enabledKinds<S, M>(protocol: Protocol<S, M>, w: World<S, M>): Ac
       }
     }
   }
+  if ((used.reboots ?? 0) < (cfg.faults.reboots ?? 0) && protocol.recover && rebootable(w).length > 0) out.push('reboot');
   return out;
+}
+
+/** Crash points offered inside one reducer call: after 0, 1 or 2 of its effects (write-ahead: before the write, between it and the sends, after the first send). */
+export const CRASH_POINTS = 3;
+
+/** Correct nodes that are up: who may reboot. */
+function rebootable<S, M>(w: World<S, M>): number[] {
+  const out: number[] = [];
+  for (let node = 0; node < w.cfg.n; node++) if (!w.crashed[node] && !w.cfg.byzantine.includes(node)) out.push(node);
+  return out;
+}
+
+/**
+ * The actions of kind `reboot`, in canonical order: a reboot of each correct node that is up;
+ * then each delivery to one of them, with a crash after 0..CRASH_POINTS-1 effects of its
+ * reducer call; then each of their timers, likewise.
+ */
+export function rebootChoices<S, M>(w: World<S, M>): Action<M>[] {
+  const nodes = rebootable(w);
+  const out: Action<M>[] = nodes.map((node) => ({ kind: 'reboot', node }));
+  for (const e of w.inFlight) {
+    if (!nodes.includes(e.to) || !deliverable(w, e)) continue;
+    for (let k = 0; k < CRASH_POINTS; k++) out.push({ kind: 'deliver', id: e.id, crashAfter: k });
+  }
+  for (const t of w.timers) {
+    if (!nodes.includes(t.node)) continue;
+    for (let k = 0; k < CRASH_POINTS; k++) out.push({ kind: 'fire', node: t.node, timer: t.timer, crashAfter: k });
+  }
+  return out;
+}
+
+/** The tape kind an action is decoded from: a delivery or timer with a crash inside is a `reboot` choice. */
+export function tapeKindOf<M>(a: Action<M>): ActionKind {
+  return (a.kind === 'deliver' || a.kind === 'fire') && a.crashAfter !== undefined ? 'reboot' : a.kind;
 }
 
 /** The i-th enabled action of one kind (i taken modulo the number of such actions). */
@@ -112,6 +149,10 @@ export function pickOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind:
     }
     case 'gst':
       return { kind: 'gst' };
+    case 'reboot': {
+      const list = rebootChoices(w);
+      return list[i % list.length]!;
+    }
   }
 }
 

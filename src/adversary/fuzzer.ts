@@ -30,6 +30,8 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
     crashes: budget('crashes'),
     partitions: budget('partitions'),
     injections: byzantine.length > 0 ? budget('injections') : 0,
+    // Drawn only by shapes with reboots, so that the others generate the scenarios they always did.
+    ...((shape.maxFaults.reboots ?? 0) > 0 ? { reboots: budget('reboots') } : {}),
   };
   const heights = int(1, shape.maxHeights);
   // Drawn last, so that shapes without twins generate exactly the scenarios they always did.

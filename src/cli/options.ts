@@ -25,6 +25,7 @@ export const SCENARIO_OPTIONS = {
   crashes: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.crashes) },
   partitions: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.partitions) },
   injections: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.injections) },
+  reboots: { type: 'string', default: '0' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -51,7 +52,11 @@ export const SCENARIO_HELP = `scenario options:
                       and may choose a core of n-f correct nodes that must decide while the
                       others stay cut off (VOPR); termination is then checked on the core
   --drops/--duplicates/--crashes/--partitions/--injections K
-                      most faults of that kind per run; each run draws 0..K`;
+                      most faults of that kind per run; each run draws 0..K
+  --reboots K         most reboots per run (crash-recovery: a correct node loses its memory
+                      and timers, possibly between two effects of one reducer call, and
+                      restarts from what it persisted; default 0; protocols that declare
+                      recover only)`;
 
 export function nat(name: string, value: string | undefined, min = 0): number {
   const v = Number(value);
@@ -98,6 +103,7 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
       crashes: nat('crashes', values['crashes'] as string),
       partitions: nat('partitions', values['partitions'] as string),
       injections: nat('injections', values['injections'] as string),
+      ...(values['reboots'] !== undefined && nat('reboots', values['reboots'] as string) > 0 ? { reboots: nat('reboots', values['reboots'] as string) } : {}),
     },
   };
 }

@@ -141,9 +141,13 @@ export function validateConfig(raw: unknown, where = 'config'): ClusterConfig {
     if (!isNat(v)) throw new UserError(`${where}.faults.${k}: expected a non-negative integer, got ${JSON.stringify(v)}`);
     faults[k] = v;
   }
+  // Reboots (crash-recovery) are kept only when asked for, so older configs stay as they were.
+  const reboots = faultsRaw['reboots'] ?? 0;
+  if (!isNat(reboots)) throw new UserError(`${where}.faults.reboots: expected a non-negative integer, got ${JSON.stringify(reboots)}`);
+  if (reboots > 0) (faults as Record<string, number>)['reboots'] = reboots;
   for (const k of Object.keys(faultsRaw)) {
-    if (!(k in NO_FAULTS)) {
-      throw new UserError(`${where}.faults.${k}: unknown fault kind (known: ${Object.keys(NO_FAULTS).join(', ')})`);
+    if (!(k in NO_FAULTS) && k !== 'reboots') {
+      throw new UserError(`${where}.faults.${k}: unknown fault kind (known: ${Object.keys(NO_FAULTS).join(', ')}, reboots)`);
     }
   }
   if (faults.injections > 0 && byz.length === 0) {

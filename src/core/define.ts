@@ -7,6 +7,7 @@
  */
 import type {
   ByzantineContext,
+  Restart,
   ClusterConfig,
   Culprit,
   FinalInvariant,
@@ -40,6 +41,12 @@ export interface NodeSpec<S, M, T extends object = Timer> {
   /** Environment events the adversary may fire at a node (e.g. "found a block"). */
   events?(state: S, cfg: ClusterConfig): readonly string[];
   onEvent?(state: S, event: string): Step<S, M, T>;
+  /**
+   * Crash-recovery: the node after a reboot (its memory and pending timers lost), rebuilt from
+   * what it last persisted (Restart). Declare it together with `persist` effects; without it a
+   * crash keeps the node's memory (today's behaviour) and the adversary has no reboots.
+   */
+  recover?(self: NodeId, cfg: ClusterConfig, restart: Restart): Step<S, M, T>;
 }
 
 /** A property, in one of stateright's four forms (src/lib.rs, Property). */
@@ -156,6 +163,7 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     onMessage: node.onMessage.bind(node),
     onTimer: node.onTimer ? node.onTimer.bind(node) : (s) => ({ state: s, effects: [] }),
     ...(node.events && node.onEvent ? { events: node.events.bind(node), onEvent: node.onEvent.bind(node) } : {}),
+    ...(node.recover ? { recover: node.recover.bind(node) } : {}),
     view: spec.view ?? (() => DEFAULT_VIEW),
     isValidValue: spec.isValidValue ?? (() => true),
     voteSlot: spec.voteSlot ?? (() => undefined),
@@ -210,7 +218,7 @@ export function specProblem(x: unknown): string | undefined {
   for (const fn of ['init', 'onMessage'] as const) {
     if (typeof node[fn] !== 'function') return `protocol ${r['name']}: node.${fn} is not a function`;
   }
-  for (const fn of ['onTimer', 'events', 'onEvent'] as const) {
+  for (const fn of ['onTimer', 'events', 'onEvent', 'recover'] as const) {
     if (node[fn] !== undefined && typeof node[fn] !== 'function') return `protocol ${r['name']}: node.${fn} is not a function`;
   }
   if ((node['events'] === undefined) !== (node['onEvent'] === undefined)) return `protocol ${r['name']}: node.events and node.onEvent go together`;

@@ -25,11 +25,29 @@ export type Effect<M, T = Timer> =
   | { readonly kind: 'broadcast'; readonly msg: M }
   | { readonly kind: 'setTimer'; readonly timer: T }
   /** A final decision: `height` is the consensus instance (HotStuff/PoW: chain position). */
-  | { readonly kind: 'decide'; readonly height: number; readonly value: string };
+  | { readonly kind: 'decide'; readonly height: number; readonly value: string }
+  /**
+   * Write `data` to the node's disk, replacing what it wrote before: what `recover` is given
+   * after a reboot. Ordered with the other effects, as writes are on a real disk: a crash may
+   * fall between any two effects of one reducer call (the simulator's `crashAfter`).
+   */
+  | { readonly kind: 'persist'; readonly data: unknown };
 
 export interface Step<S, M, T = Timer> {
   readonly state: S;
   readonly effects: readonly Effect<M, T>[];
+}
+
+/** What a node finds when it restarts after a reboot (Protocol.recover). */
+export interface Restart {
+  /** The data of its last `persist` effect; undefined if it never persisted. */
+  readonly durable: unknown;
+  /**
+   * What the application already received from this node: its decisions by height (as
+   * CometBFT's handshake asks the application for its last height, ABCI Info). A decision
+   * the node made durable but never output is output by returning its `decide` effect again.
+   */
+  readonly decided: readonly (string | undefined)[];
 }
 
 /** What generic invariants and the trace printer may read of a node's state. */
@@ -114,7 +132,12 @@ export type TransitionInput<M> =
   | { readonly kind: 'init' }
   | { readonly kind: 'message'; readonly from: NodeId; readonly msg: M }
   | { readonly kind: 'timer'; readonly timer: Timer }
-  | { readonly kind: 'event'; readonly event: string };
+  | { readonly kind: 'event'; readonly event: string }
+  /**
+   * A restart after a reboot (memory lost): the call is the protocol's `recover`. `before` is
+   * what the node held in memory when it went down (lost), `after` what it rebuilt from disk.
+   */
+  | { readonly kind: 'recover' };
 
 /** Read-only knowledge handed to a protocol when it lists what a Byzantine node may say. */
 export interface ByzantineContext<S, M> {
@@ -157,6 +180,12 @@ export interface Protocol<S, M> {
   onEvent?(s: S, event: string): Step<S, M>;
   /** Validate a message read from a fixture; return an error text or undefined. */
   validateMessage?(m: unknown): string | undefined;
+  /**
+   * Crash-recovery (define.ts NodeSpec.recover): rebuild a node after a reboot from the data
+   * of its last `persist` effect (undefined: it never persisted). Without it the protocol
+   * declares no durable state: the adversary has no reboots, and a crash keeps its memory.
+   */
+  recover?(self: NodeId, cfg: ClusterConfig, restart: Restart): Step<S, M>;
   /**
    * Whether correct nodes emit `decide` effects (default true). A protocol without final
    * decisions (PoW) sets false: the post-GST phase then runs until the network is quiescent,
@@ -236,6 +265,12 @@ export interface FaultBudget {
   readonly crashes: number;
   readonly partitions: number;
   readonly injections: number;
+  /**
+   * Reboots of correct nodes: crashes that lose memory (the node restarts through the
+   * protocol's `recover`), including crashes between the effects of one reducer call.
+   * Absent means 0 (configs and fixtures from before crash-recovery).
+   */
+  readonly reboots?: number;
 }
 
 export interface ClusterConfig {

@@ -9,7 +9,7 @@ import type { ClusterConfig, Protocol } from '../core/types.ts';
 import type { Action } from '../sim/actions.ts';
 import { type World, deliverable, isByzantine, sameTimer } from '../sim/world.ts';
 import { TAPE_VALUE_MAX } from '../adversary/arbitraries.ts';
-import { enabledKinds } from '../adversary/decode.ts';
+import { enabledKinds, rebootChoices, tapeKindOf } from '../adversary/decode.ts';
 import { afterRecording, execute, runTape } from '../check/execute.ts';
 import { violationKey } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
@@ -18,6 +18,8 @@ import { guarded } from '../check/guard.ts';
 function indexInKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a: Action<M>): number | undefined {
   const { cfg } = w;
   const at = (i: number) => (i < 0 ? undefined : i);
+  // Crash-recovery: reboots and crashes inside a call are choices of the kind `reboot`.
+  if (tapeKindOf(a) === 'reboot') return at(rebootChoices(w).findIndex((x) => JSON.stringify(x) === JSON.stringify(a)));
   switch (a.kind) {
     case 'deliver':
       return at(w.inFlight.filter((e) => deliverable(w, e)).findIndex((e) => e.id === a.id));
@@ -69,6 +71,7 @@ function indexInKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a: Action<M
       return undefined;
     }
     case 'gst':
+    case 'reboot':
       return undefined;
   }
 }
@@ -92,7 +95,7 @@ export function encodeTape<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, a
     if (a === undefined) return afterRecording(p, w);
     if (i >= prefix || !ok) return a;
     const kinds = enabledKinds(p, w);
-    const k = kinds.indexOf(a.kind);
+    const k = kinds.indexOf(tapeKindOf(a));
     const j = k < 0 ? undefined : indexInKind(p, w, a);
     const x = j === undefined ? undefined : k + kinds.length * j;
     if (x === undefined || x > TAPE_VALUE_MAX) ok = false;

@@ -1,7 +1,7 @@
 import type { MutantInfo, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
-import { TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
-import { ALG4_MUTANT_LIST, HOTSTUFF_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
+import { TENDERMINT_DURABLE_MUTANT_LIST, TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
+import { ALG4_MUTANT_LIST, HOTSTUFF_DURABLE_MUTANT_LIST, HOTSTUFF_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
 import { POW_MUTANT_LIST, type PowMutant, pow } from './pow/index.ts';
 import { IBFT_MUTANT_LIST, type IbftMutant, ibft } from './ibft/index.ts';
 import { QBFT_MUTANT_LIST, type QbftMutant, qbft } from './qbft/index.ts';
@@ -20,13 +20,13 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
   tendermint: {
     name: 'tendermint',
     description: 'Tendermint, Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon, Milosevic)',
-    mutants: TENDERMINT_MUTANT_LIST,
+    mutants: [...TENDERMINT_MUTANT_LIST, ...TENDERMINT_DURABLE_MUTANT_LIST],
     create: (mutant) => tendermint(mutant as TendermintMutant | undefined),
   },
   hotstuff: {
     name: 'hotstuff',
     description: 'Chained HotStuff, LibraBFT-style pipelining (Yin et al., "HotStuff: BFT Consensus in the Lens of Blockchain", Alg. 4) with a timeout-certificate pacemaker',
-    mutants: HOTSTUFF_MUTANT_LIST,
+    mutants: [...HOTSTUFF_MUTANT_LIST, ...HOTSTUFF_DURABLE_MUTANT_LIST],
     create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined),
   },
   'hotstuff-alg4': {

@@ -1,7 +1,7 @@
 import type { Protocol } from '../core/types.ts';
 import type { Action, ActionKind } from '../sim/actions.ts';
 import { type World, deliverable, isByzantine } from '../sim/world.ts';
-import { enabledKinds, pickOfKind } from '../adversary/decode.ts';
+import { enabledKinds, pickOfKind, rebootChoices } from '../adversary/decode.ts';
 
 /**
  * How many actions of one enabled kind there are: the length of the list pickOfKind indexes
@@ -30,6 +30,8 @@ function countOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: Actio
     case 'heal':
     case 'gst':
       return 1;
+    case 'reboot':
+      return rebootChoices(w).length;
     case 'event': {
       let c = 0;
       for (let node = 0; node < w.states.length; node++) if (!w.crashed[node]) c += protocol.events!(w.states[node]!, cfg).length;

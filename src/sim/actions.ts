@@ -5,10 +5,14 @@ import type { NodeId, Timer } from '../core/types.ts';
  * Fixtures store these explicitly, so they must stay plain JSON.
  */
 export type Action<M> =
-  | { readonly kind: 'deliver'; readonly id: number }
+  /**
+   * crashAfter (crash-recovery): the recipient reboots after the first k effects of its
+   * reducer call (its messages to itself unhandled); it restarts through `recover`.
+   */
+  | { readonly kind: 'deliver'; readonly id: number; readonly crashAfter?: number }
   | { readonly kind: 'drop'; readonly id: number }
   | { readonly kind: 'duplicate'; readonly id: number }
-  | { readonly kind: 'fire'; readonly node: NodeId; readonly timer: Timer }
+  | { readonly kind: 'fire'; readonly node: NodeId; readonly timer: Timer; readonly crashAfter?: number }
   | { readonly kind: 'inject'; readonly from: NodeId; readonly to: NodeId; readonly msg: M }
   | { readonly kind: 'crash'; readonly node: NodeId }
   | { readonly kind: 'restart'; readonly node: NodeId }
@@ -22,7 +26,9 @@ export type Action<M> =
    * `core` is the set of correct nodes that heal and must decide (absent: every correct node),
    * the other correct nodes stay cut off (VOPR's core).
    */
-  | { readonly kind: 'gst'; readonly byzantine?: Readonly<Record<string, AfterGst>>; readonly core?: readonly NodeId[] };
+  | { readonly kind: 'gst'; readonly byzantine?: Readonly<Record<string, AfterGst>>; readonly core?: readonly NodeId[] }
+  /** A correct node crashes and loses its memory and timers; `restart` (or GST) brings it back through `recover`. */
+  | { readonly kind: 'reboot'; readonly node: NodeId };
 
 /**
  * What a Byzantine node does after GST. Its own reducer keeps running in every case (it follows
@@ -43,5 +49,5 @@ export const AFTER_GST_NAMES = ['honest', 'silent', 'selective', 'equivocating',
 export type ActionKind = Action<unknown>['kind'];
 
 export const ACTION_KINDS: readonly ActionKind[] = [
-  'deliver', 'drop', 'duplicate', 'fire', 'inject', 'crash', 'restart', 'partition', 'heal', 'event', 'gst',
+  'deliver', 'drop', 'duplicate', 'fire', 'inject', 'crash', 'restart', 'partition', 'heal', 'event', 'gst', 'reboot',
 ];

@@ -25,6 +25,8 @@ interface Scratch<S, M> {
   inFlight: Envelope<M>[] | null;
   timers: PendingTimer[] | null;
   decisions: (string | undefined)[][] | null;
+  /** Crash-recovery: what each instance has on disk (copied on the first persist of the step). */
+  disk: unknown[] | null;
   nextId: number;
   transitions: Transition<S, M>[];
   sent: Envelope<M>[];
@@ -49,6 +51,8 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
     stepsAfterGst: 0,
     decisions: Array.from({ length: instanceCount(cfg) }, () => []),
     afterGst: null,
+    disk: Array.from({ length: instanceCount(cfg) }, () => undefined),
+    wiped: Array.from({ length: instanceCount(cfg) }, () => false),
   };
   const sc = scratch(empty);
   sc.states = [];
@@ -68,7 +72,7 @@ export function initWorld<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig): {
 }
 
 function scratch<S, M>(w: World<S, M>): Scratch<S, M> {
-  return { states: null, inFlight: null, timers: null, decisions: null, nextId: w.nextId, transitions: [], sent: [], decided: [] };
+  return { states: null, inFlight: null, timers: null, decisions: null, disk: null, nextId: w.nextId, transitions: [], sent: [], decided: [] };
 }
 
 function statesOf<S, M>(w: World<S, M>, sc: Scratch<S, M>): S[] {
@@ -92,6 +96,8 @@ function runNode<S, M>(
   node: NodeId,
   input: TransitionInput<M>,
   initial?: Step<S, M>,
+  /** Crash-recovery: the node goes down after this many of the call's effects (recovery.ts). */
+  crashAfter?: number,
 ): void {
   const states = statesOf(w, sc);
   const before = states[node]!;
@@ -103,8 +109,11 @@ function runNode<S, M>(
         ? protocol.onEvent!(before, input.event)
         : { state: before, effects: [] };
   states[node] = st.state;
-  sc.transitions.push({ node, input, before, after: st.state, effects: st.effects });
-  const local = applyEffects(protocol, w, sc, node, st.effects);
+  // A crash inside the call: only the effects before it happened, and the node handles nothing more.
+  const effects = crashAfter === undefined ? st.effects : st.effects.slice(0, crashAfter);
+  sc.transitions.push({ node, input, before, after: st.state, effects });
+  const local = applyEffects(protocol, w, sc, node, effects);
+  if (crashAfter !== undefined) return;
   // A node's messages to itself are handled at once, in order, breadth first (a queue, not recursion).
   for (let i = 0; i < local.length; i++) {
     if (sc.transitions.length > MAX_LOCAL_CHAIN) {
@@ -167,6 +176,13 @@ function applyEffects<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratc
         if (mine[e.height] === undefined) mine[e.height] = e.value;
         break;
       }
+      case 'persist':
+        // Kept only when a reboot can read it back (a budget of 0: nothing to do, the hot path stays as it was).
+        if ((w.cfg.faults.reboots ?? 0) > 0) {
+          if (sc.disk === null) sc.disk = w.disk.slice();
+          sc.disk[node] = e.data;
+        }
+        break;
       default:
         assertNever(e);
     }
@@ -242,6 +258,8 @@ function finish<S, M>(w: World<S, M>, sc: Scratch<S, M>, patch: Partial<World<S,
     stepsAfterGst: w.gst ? w.stepsAfterGst + 1 : (patch.gst ? 0 : w.stepsAfterGst),
     decisions: sc.decisions ?? w.decisions,
     afterGst: patch.afterGst !== undefined ? patch.afterGst : w.afterGst,
+    disk: sc.disk ?? w.disk,
+    wiped: patch.wiped ?? w.wiped,
   };
   return { world, record: { transitions: sc.transitions, sent: sc.sent, decided: sc.decided } };
 }
@@ -260,7 +278,7 @@ export function findEnvelope<M>(inFlight: readonly Envelope<M>[], id: number): n
   return -1;
 }
 
-function useBudget(w: World<unknown, unknown>, kind: keyof FaultBudget): FaultBudget {
+function useBudget(w: World<unknown, unknown>, kind: Exclude<keyof FaultBudget, 'reboots'>): FaultBudget {
   if (w.used[kind] >= w.cfg.faults[kind]) {
     throw new ActionError(`${kind} budget exhausted (${w.cfg.faults[kind]})`);
   }
@@ -312,6 +330,13 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
           }
         }
       }
+      if (action.crashAfter !== undefined) {
+        const used = rebootBudget(protocol, w, env.to, 'deliver', action.crashAfter);
+        runNode(protocol, w, sc, env.to, { kind: 'message', from: env.from, msg: env.msg }, undefined, action.crashAfter);
+        // The message died with the node's memory: the gossip brings it again after GST (a
+        // Byzantine one too: a correct node received it, so every correct node will).
+        return finish(w, sc, { byzantineDelivered, relayed, used, ...goDown(w, sc, env.to, [env]) });
+      }
       runNode(protocol, w, sc, env.to, { kind: 'message', from: env.from, msg: env.msg });
       return finish(w, sc, { byzantineDelivered, relayed });
     }
@@ -340,6 +365,12 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       if (w.crashed[action.node]) throw new ActionError(`fire: node ${action.node} is crashed`);
       const i = w.timers.findIndex((t) => t.node === action.node && sameTimer(t.timer, action.timer));
       if (i < 0) throw new ActionError(`fire: node ${action.node} has no pending timer ${JSON.stringify(action.timer)}`);
+      if (action.crashAfter !== undefined) {
+        const used = rebootBudget(protocol, w, action.node, 'fire', action.crashAfter);
+        timersOf(w, sc).splice(i, 1);
+        runNode(protocol, w, sc, action.node, { kind: 'timer', timer: action.timer }, undefined, action.crashAfter);
+        return finish(w, sc, { used, ...goDown(w, sc, action.node, []) });
+      }
       timersOf(w, sc).splice(i, 1);
       runNode(protocol, w, sc, action.node, { kind: 'timer', timer: action.timer });
       return finish(w, sc, {});
@@ -372,7 +403,11 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
       if (!w.crashed[action.node]) throw new ActionError(`restart: node ${action.node} is not crashed`);
       const crashed = w.crashed.slice();
       crashed[action.node] = false;
-      return finish(w, sc, { crashed });
+      if (!w.wiped[action.node]) return finish(w, sc, { crashed });
+      const wiped = w.wiped.slice();
+      wiped[action.node] = false;
+      recoverNode(protocol, w, sc, action.node);
+      return finish(w, sc, { crashed, wiped });
     }
     case 'partition': {
       requireBeforeGst(w, 'partition');
@@ -423,15 +458,24 @@ export function step<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Act
           if (!isByzantine(w.cfg, to) && !received.has(`${k}|${to}`) && !cut(to)) send(w, sc, e.src, to, e.msg);
         }
       }
+      // Rebooted nodes come back from their disks (after the resends: their own messages follow).
+      for (let node = 0; node < w.wiped.length; node++) if (w.wiped[node]) recoverNode(protocol, w, sc, node);
       return finish(w, sc, {
         gst: true,
         partition: null,
         crashed: w.crashed.map((_c, i) => cut(i)),
+        wiped: w.wiped.includes(true) ? w.wiped.map(() => false) : w.wiped,
         lost: [],
         byzantineDelivered: [],
         relayed,
         afterGst: after,
       });
+    }
+    case 'reboot': {
+      requireNode(w, action.node);
+      const used = rebootBudget(protocol, w, action.node, 'reboot', undefined);
+      if (w.crashed[action.node]) throw new ActionError(`reboot: node ${action.node} is already crashed`);
+      return finish(w, sc, { used, ...goDown(w, sc, action.node, []) });
     }
     default:
       return assertNever(action);
@@ -443,6 +487,42 @@ function withheld<S, M>(w: World<S, M>, after: AfterGstState, e: Envelope<M>): b
   const b = after.behaviour[e.from];
   if (b === undefined || typeof b === 'string') return b === 'silent';
   return isCorrect(w.cfg, e.to) && !b.selective.includes(e.to);
+}
+
+/**
+ * Crash-recovery: is a reboot of `node` (alone, or after `crashAfter` effects of a call)
+ * enabled? Returns the budget used after it. Only correct nodes of a protocol that declares
+ * `recover`, before GST, within the reboot budget.
+ */
+function rebootBudget<S, M>(protocol: Protocol<S, M>, w: World<S, M>, node: NodeId, kind: string, crashAfter: number | undefined): FaultBudget {
+  requireBeforeGst(w, kind === 'reboot' ? 'reboot' : `${kind} with crashAfter`);
+  if (!protocol.recover) throw new ActionError(`${kind}: protocol ${protocol.name} declares no durable state (recover), so its nodes cannot reboot`);
+  if (isByzantine(w.cfg, node)) throw new ActionError(`${kind}: node ${node} is Byzantine; only correct nodes reboot`);
+  if (crashAfter !== undefined && !(Number.isInteger(crashAfter) && crashAfter >= 0)) throw new ActionError(`${kind}: crashAfter must be a non-negative integer, got ${crashAfter}`);
+  const budget = w.cfg.faults.reboots ?? 0;
+  const used = w.used.reboots ?? 0;
+  if (used >= budget) throw new ActionError(`reboots budget exhausted (${budget})`);
+  return { ...w.used, reboots: used + 1 };
+}
+
+/** The node goes down with its memory: its timers are lost, messages in flight to it too (with `dead`, resent at GST). */
+function goDown<S, M>(w: World<S, M>, sc: Scratch<S, M>, node: NodeId, dead: readonly Envelope<M>[]): Partial<World<S, M>> {
+  const crashed = w.crashed.slice();
+  crashed[node] = true;
+  const wiped = w.wiped.slice();
+  wiped[node] = true;
+  sc.timers = timersOf(w, sc).filter((t) => t.node !== node);
+  const inFlight = inFlightOf(w, sc);
+  const lostNow = [...dead, ...inFlight.filter((e) => e.to === node && !isByzantine(w.cfg, e.from))];
+  sc.inFlight = inFlight.filter((e) => e.to !== node);
+  return { crashed, wiped, lost: lostNow.length ? [...w.lost, ...lostNow] : w.lost };
+}
+
+/** A rebooted node restarts: the protocol rebuilds it from its disk (a reducer call with input `recover`). */
+function recoverNode<S, M>(protocol: Protocol<S, M>, w: World<S, M>, sc: Scratch<S, M>, node: NodeId): void {
+  const decided = (sc.decisions ?? w.decisions)[node]!;
+  const st = protocol.recover!(identityOf(w.cfg, node), w.cfg, { durable: (sc.disk ?? w.disk)[node], decided });
+  runNode(protocol, w, sc, node, { kind: 'recover' }, st);
 }
 
 export function assertNever(x: never): never {

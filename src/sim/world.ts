@@ -52,6 +52,10 @@ export interface World<S, M> {
   readonly decisions: readonly (readonly (string | undefined)[])[];
   /** From GST on: the Byzantine behaviours and the core the GST action chose; null = all honest, no core. */
   readonly afterGst: AfterGstState | null;
+  /** Crash-recovery: per instance, the data of its last `persist` effect (undefined: none); kept only with a reboot budget. */
+  readonly disk: readonly unknown[];
+  /** Crash-recovery: per instance, down with its memory lost (a reboot): it restarts through `recover`. */
+  readonly wiped: readonly boolean[];
 }
 
 /** The GST action's choices, compiled for the simulator's hot paths (step.ts). */

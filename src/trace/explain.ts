@@ -12,11 +12,13 @@ export function describeAction<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a
     const e = w.inFlight.find((x) => x.id === id);
     return e === undefined ? `#${id}` : `#${id} ${e.from}->${e.to} ${protocol.describe(e.msg)}`;
   };
+  // Crash-recovery: a delivery or timer with a crash inside the reducer call.
+  const cut = (x: { crashAfter?: number }) => (x.crashAfter === undefined ? '' : `; node CRASHES after ${x.crashAfter} effect(s), memory lost`);
   return match(a as Action<M>)
-    .with({ kind: 'deliver' }, (x) => `deliver   ${env(x.id)}`)
+    .with({ kind: 'deliver' }, (x) => `deliver   ${env(x.id)}${cut(x)}`)
     .with({ kind: 'drop' }, (x) => `DROP      ${env(x.id)}`)
     .with({ kind: 'duplicate' }, (x) => `DUPLICATE ${env(x.id)}`)
-    .with({ kind: 'fire' }, (x) => `timer     node ${x.node}: ${describeTimer(x.timer)}`)
+    .with({ kind: 'fire' }, (x) => `timer     node ${x.node}: ${describeTimer(x.timer)}${cut(x)}`)
     .with({ kind: 'inject' }, (x) => `BYZANTINE node ${x.from} -> ${x.to}: ${protocol.describe(x.msg)}`)
     .with({ kind: 'crash' }, (x) => `CRASH     node ${x.node}`)
     .with({ kind: 'restart' }, (x) => `RESTART   node ${x.node}`)
@@ -24,6 +26,7 @@ export function describeAction<S, M>(protocol: Protocol<S, M>, w: World<S, M>, a
     .with({ kind: 'heal' }, () => 'HEAL      the partition')
     .with({ kind: 'event' }, (x) => `event     node ${x.node}: ${x.event}`)
     .with({ kind: 'gst' }, (x) => `GST       network turns synchronous: heal, restart, resend lost messages${afterGstWords(x)}`)
+    .with({ kind: 'reboot' }, (x) => `REBOOT    node ${x.node}: crashes, loses its memory and timers (restarts from its disk)`)
     .exhaustive();
 }
 
@@ -60,6 +63,7 @@ function describeTransition<S, M>(protocol: Protocol<S, M>, t: Transition<S, M>)
       .with({ kind: 'send' }, (x) => outs.push(`sends ${protocol.describe(x.msg)} to ${x.to}`))
       .with({ kind: 'decide' }, (x) => outs.push(`DECIDES ${x.value} at height ${x.height}`))
       .with({ kind: 'setTimer' }, () => undefined)
+      .with({ kind: 'persist' }, () => undefined)
       .exhaustive();
   }
   if (change === '' && outs.length === 0) return undefined;
@@ -68,6 +72,7 @@ function describeTransition<S, M>(protocol: Protocol<S, M>, t: Transition<S, M>)
     .with({ kind: 'message' }, (x) => (x.from === t.node ? `own ${protocol.describe(x.msg)}` : `${protocol.describe(x.msg)} from ${x.from}`))
     .with({ kind: 'timer' }, (x) => (typeof x.timer.name === 'string' ? x.timer.name : describeTimer(x.timer)))
     .with({ kind: 'event' }, (x) => x.event)
+    .with({ kind: 'recover' }, () => 'restart from disk')
     .exhaustive();
   return `node ${t.node} on ${input}: ${[change, ...outs].filter((s) => s !== '').join('; ')}`;
 }

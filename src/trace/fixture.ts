@@ -93,8 +93,11 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
     if (err !== undefined) throw new UserError(/^\w+: /.test(err) ? `${where}.${key}.${err}` : `${where}.${key}: ${err}`);
     return a[key];
   };
+  // Crash-recovery: a delivery or timer may carry a crash after k effects (absent in older fixtures).
+  const cut = <A extends Extract<Action<unknown>, { kind: 'deliver' | 'fire' }>>(x: A): A => (a['crashAfter'] === undefined ? x : { ...x, crashAfter: nat(a, 'crashAfter', where) });
   switch (a['kind']) {
     case 'deliver':
+      return cut({ kind: 'deliver', id: nat(a, 'id', where) });
     case 'drop':
     case 'duplicate':
       return { kind: a['kind'], id: nat(a, 'id', where) };
@@ -102,14 +105,15 @@ function validateAction(raw: unknown, where: string, protocol: Protocol<unknown,
       const t = obj(a['timer'], `${where}.timer`);
       // The built-in shape {name, height, round} is checked field by field; a protocol's own
       // timer type is any JSON object, kept as it is.
-      if (!('name' in t) && !('height' in t) && !('round' in t)) return { kind: 'fire', node: nat(a, 'node', where), timer: t as unknown as Timer };
+      if (!('name' in t) && !('height' in t) && !('round' in t)) return cut({ kind: 'fire', node: nat(a, 'node', where), timer: t as unknown as Timer });
       if (typeof t['name'] !== 'string') throw new UserError(`${where}.timer.name: expected a string, got ${JSON.stringify(t['name'])}`);
-      return { kind: 'fire', node: nat(a, 'node', where), timer: { name: t['name'], height: nat(t, 'height', `${where}.timer`), round: nat(t, 'round', `${where}.timer`) } };
+      return cut({ kind: 'fire', node: nat(a, 'node', where), timer: { name: t['name'], height: nat(t, 'height', `${where}.timer`), round: nat(t, 'round', `${where}.timer`) } });
     }
     case 'inject':
       return { kind: 'inject', from: nat(a, 'from', where), to: nat(a, 'to', where), msg: message('msg') };
     case 'crash':
     case 'restart':
+    case 'reboot':
       return { kind: a['kind'], node: nat(a, 'node', where) };
     case 'partition': {
       const g = a['groups'];

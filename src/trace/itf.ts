@@ -95,7 +95,8 @@ export const ITF_VARS: readonly string[] = ['nodes', 'inFlight', 'timers', 'cras
 
 /** Every parameter an action may carry: the fields of `mbt::nondetPicks`, the same in every state. */
 // afterGst: a GST action's choices for after it (Byzantine behaviours, the core), as JSON text.
-const PICKS = ['id', 'node', 'timer', 'from', 'to', 'msg', 'groups', 'event', 'afterGst'] as const;
+// crashAfter: a delivery or timer whose node crashed after that many effects (crash-recovery).
+const PICKS = ['id', 'node', 'timer', 'from', 'to', 'msg', 'groups', 'event', 'afterGst', 'crashAfter'] as const;
 type Pick = (typeof PICKS)[number];
 
 export interface ItfOptions {
@@ -155,8 +156,10 @@ export function itfToJson(v: ItfValue): unknown {
 // ---------------------------------------------------------------- export
 
 function nondetPicks<M>(a: Action<M> | null): ItfValue {
-  const picks: Record<Pick, ItfValue> = { id: NONE, node: NONE, timer: NONE, from: NONE, to: NONE, msg: NONE, groups: NONE, event: NONE, afterGst: NONE };
+  const picks: Record<Pick, ItfValue> = { id: NONE, node: NONE, timer: NONE, from: NONE, to: NONE, msg: NONE, groups: NONE, event: NONE, afterGst: NONE, crashAfter: NONE };
   if (a === null) return picks;
+  // Crash-recovery: a delivery or timer with a crash inside the call.
+  if ((a.kind === 'deliver' || a.kind === 'fire') && a.crashAfter !== undefined) picks.crashAfter = some(itfInt(a.crashAfter));
   switch (a.kind) {
     case 'deliver':
     case 'drop':
@@ -174,6 +177,7 @@ function nondetPicks<M>(a: Action<M> | null): ItfValue {
       break;
     case 'crash':
     case 'restart':
+    case 'reboot':
       picks.node = some(itfInt(a.node));
       break;
     case 'partition':
@@ -327,13 +331,16 @@ function actionOf(state: Record<string, unknown>, where: string): Action<unknown
   const get = (p: Pick) => option(picks[p], `${where}.${NONDET_PICKS}.${p}`);
   const need = (p: Pick) => get(p) ?? fail(`${where}.${NONDET_PICKS}.${p}`, `a ${String(kind)} action needs it (got None)`);
   const nat = (p: Pick) => int(need(p), `${where}.${NONDET_PICKS}.${p}.value`);
+  // Absent in traces written before crash-recovery.
+  const cut = picks['crashAfter'] === undefined || get('crashAfter') === undefined ? {} : { crashAfter: nat('crashAfter') };
   switch (kind as ActionKind) {
     case 'deliver':
+      return { kind: 'deliver', id: nat('id'), ...cut };
     case 'drop':
     case 'duplicate':
-      return { kind: kind as 'deliver' | 'drop' | 'duplicate', id: nat('id') };
+      return { kind: kind as 'drop' | 'duplicate', id: nat('id') };
     case 'fire':
-      return { kind: 'fire', node: nat('node'), timer: itfToJson(need('timer')) as Timer };
+      return { kind: 'fire', node: nat('node'), timer: itfToJson(need('timer')) as Timer, ...cut };
     case 'inject': {
       const msg = need('msg');
       if (typeof msg !== 'string') fail(`${where}.${NONDET_PICKS}.msg.value`, 'expected the message as its JSON text');
@@ -341,7 +348,8 @@ function actionOf(state: Record<string, unknown>, where: string): Action<unknown
     }
     case 'crash':
     case 'restart':
-      return { kind: kind as 'crash' | 'restart', node: nat('node') };
+    case 'reboot':
+      return { kind: kind as 'crash' | 'restart' | 'reboot', node: nat('node') };
     case 'partition': {
       const g = need('groups');
       if (!Array.isArray(g)) fail(`${where}.${NONDET_PICKS}.groups.value`, 'expected a list of sides');

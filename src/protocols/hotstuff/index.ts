@@ -8,6 +8,9 @@ import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.t
 import { init, onMessage, onTimer } from './reducer.ts';
 import { type HotStuffState, leader } from './state.ts';
 import { hotstuffAbstraction } from './abstraction.ts';
+import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { type HotStuffDurableMutant, hotstuffDurability, isHotStuffDurableMutant } from './durable.ts';
+export { HOTSTUFF_DURABLE_MUTANTS, HOTSTUFF_DURABLE_MUTANT_LIST, type HotStuffDurableMutant } from './durable.ts';
 
 export {
   ALG4_MUTANT_LIST,
@@ -57,19 +60,21 @@ export function hotstuffName(variant: HotStuffVariant): string {
  * Votes are broadcast and every node forms QCs (rules.ts onVote says why); the pacemaker
  * broadcasts timeouts carrying the highest QC.
  */
-export function hotstuff(mutant?: HotStuffMutant, variant: HotStuffVariant = 'libra'): Protocol<HotStuffState, HotStuffMessage> {
-  const flags = flagsFor(mutant, variant);
+export function hotstuff(mutant?: HotStuffMutant | HotStuffDurableMutant, variant: HotStuffVariant = 'libra'): Protocol<HotStuffState, HotStuffMessage> {
+  // Crash-recovery mutants (durable.ts) change what the node writes to disk, not its rules.
+  const durableMutant = isHotStuffDurableMutant(mutant) ? mutant : undefined;
+  const flags = flagsFor(durableMutant ? undefined : (mutant as HotStuffMutant | undefined), variant);
   return defineProtocol<HotStuffState, HotStuffMessage>({
     name: hotstuffName(variant),
-    node: {
+    node: writeAhead({
       init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
       onMessage,
       onTimer: (s: HotStuffState, t: Timer) => onTimer(s, t),
-    },
+    }, hotstuffDurability(durableMutant)),
     properties: [
-      ...transitions(invariantsOf(variant)),
+      ...transitions(invariantsOf(variant).map(outsideRecovery)),
       // Sometimes-properties: a campaign reports those no run reached.
-      ...witnessesOf(variant).map((w) => sometimes<HotStuffState, HotStuffMessage>(w.name, w.description, (t, cfg) => w.check(t, cfg))),
+      ...witnessesOf(variant).map((w) => sometimes<HotStuffState, HotStuffMessage>(w.name, w.description, (t, cfg) => t.input.kind !== 'recover' && w.check(t, cfg))),
     ],
     view: (s) => ({
       height: s.committed.length,

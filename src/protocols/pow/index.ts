@@ -1,4 +1,4 @@
-import type { ByzantineContext, NodeId, Protocol } from '../../core/types.ts';
+import type { ByzantineContext, NodeId, Protocol, Timer } from '../../core/types.ts';
 import { defineProtocol, eventually, transitions } from '../../core/define.ts';
 import type { PowParams } from './arith.ts';
 import type { Deployment } from './bip9.ts';
@@ -11,6 +11,8 @@ import { events, init, onEvent, onMessage } from './reducer.ts';
 import type { PowConfig } from './rules.ts';
 import { type PowState, headEntry } from './state.ts';
 import { powAbstraction } from './abstraction.ts';
+import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { POW_DURABILITY } from './durable.ts';
 
 export { POW_MUTANTS, POW_MUTANT_LIST, type PowMutant } from './mutants.ts';
 export type { Block, BlockHeader, PowMessage } from './messages.ts';
@@ -44,14 +46,14 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
   // No timers (the contract's default handler ignores one); mining is an environment event.
   return defineProtocol<PowState, PowMessage>({
     name: 'pow',
-    node: {
+    node: writeAhead<PowState, PowMessage, Timer, PowState>({
       init: (self: NodeId) => init(cfg, self),
       onMessage: (s, from, m) => onMessage(cfg, s, from, m),
       events: (s, cluster) => events(cfg, s, cluster),
       onEvent: (s, event) => onEvent(cfg, s, event),
-    },
+    }, POW_DURABILITY),
     properties: [
-      ...transitions(powInvariants(cfg.params, cfg.deployment)),
+      ...transitions(powInvariants(cfg.params, cfg.deployment).map(outsideRecovery)),
       ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
     ],
     view: (s) => ({ height: headEntry(s).block.height, round: 0, step: shortId(s.head), lock: '-' }),

@@ -9,8 +9,11 @@ import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { TENDERMINT_RULES } from './coverage.ts';
 import { tendermintAmnesia } from './accountability.ts';
 import { tendermintAbstraction } from './abstraction.ts';
+import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { type TendermintDurableMutant, isTendermintDurableMutant, tendermintDurability } from './durable.ts';
 
 export { TENDERMINT_MUTANTS, TENDERMINT_MUTANT_LIST, type TendermintMutant } from './mutants.ts';
+export { TENDERMINT_DURABLE_MUTANTS, TENDERMINT_DURABLE_MUTANT_LIST, type TendermintDurableMutant } from './durable.ts';
 export type { TendermintMessage } from './messages.ts';
 export type { TendermintState } from './state.ts';
 
@@ -61,18 +64,20 @@ function byzantineMessages(ctx: ByzantineContext<TendermintState, TendermintMess
   return out;
 }
 
-export function tendermint(mutant?: TendermintMutant): Protocol<TendermintState, TendermintMessage> {
-  const flags = flagsFor(mutant);
+export function tendermint(mutant?: TendermintMutant | TendermintDurableMutant): Protocol<TendermintState, TendermintMessage> {
+  // Crash-recovery mutants (durable.ts) change where the node writes to disk, not its rules.
+  const durableMutant = isTendermintDurableMutant(mutant) ? mutant : undefined;
+  const flags = flagsFor(durableMutant ? undefined : (mutant as TendermintMutant | undefined));
   return defineProtocol<TendermintState, TendermintMessage>({
     name: 'tendermint',
-    node: {
+    node: writeAhead({
       init: (self: NodeId, cfg: ClusterConfig) => init(self, cfg, flags),
       onMessage,
       onTimer: (s: TendermintState, t: Timer) => onTimer(s, t),
-    },
+    }, tendermintDurability(durableMutant)),
     properties: [
-      ...transitions(TENDERMINT_INVARIANTS),
-      ...TENDERMINT_RULES.map((r) => sometimes<TendermintState, TendermintMessage>(r.name, r.description, (t) => r.seen(t))),
+      ...transitions(TENDERMINT_INVARIANTS.map(outsideRecovery)),
+      ...TENDERMINT_RULES.map((r) => sometimes<TendermintState, TendermintMessage>(r.name, r.description, (t) => t.input.kind !== 'recover' && r.seen(t))),
     ],
     view: (s) => ({
       height: s.height,
