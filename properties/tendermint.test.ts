@@ -6,6 +6,9 @@ import { runTape } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { TENDERMINT_MUTANTS, type TendermintMutant, tendermint } from '../src/protocols/tendermint/index.ts';
 import { expectSurvives } from './support.ts';
+import { join } from 'node:path';
+import { readFixture } from '../src/trace/fixture.ts';
+import { timeline } from '../src/trace/explain.ts';
 
 describe('tendermint (Algorithm 1) survives the adversary', () => {
   it('n=4: drops, duplicates, crash, partition, up to f Byzantine nodes, 2 heights', () => {
@@ -188,5 +191,18 @@ describe('tendermint rule coverage (sometimes-properties, src/protocols/tendermi
     const names = tendermint().witnesses!.map((w) => w.name);
     expect(names.filter((n) => n.startsWith('L')).length).toBe(15);
     expect(names.filter((n) => !(out.witnessed[n]! > 0))).toEqual([]);
+  });
+});
+
+describe('explain tags each reducer call with the rules it is an instance of', () => {
+  it('the lock-ignored fixture: L22 prevotes, L57/L61 timeouts, the L36 lock, each on its own line', () => {
+    const fx = readFixture(join(import.meta.dirname, '..', 'fixtures', 'tendermint', 'mutant-lock-ignored.json'));
+    const t = timeline(tendermint('lock-ignored'), fx.config, fx.actions);
+    const tagged = t.lines.filter((l) => l.includes('   · '));
+    expect(tagged.some((l) => /node \d on PROPOSAL .*: propose -> prevote; sends PREVOTE .*   · L22-prevote-fresh-proposal$/.test(l))).toBe(true);
+    expect(tagged.some((l) => /on timeoutPropose: .*   · L57-timeout-propose$/.test(l))).toBe(true);
+    expect(tagged.some((l) => /lock none -> \S+@0; sends PRECOMMIT .*   · L36-lock-and-precommit/.test(l))).toBe(true);
+    // Actions themselves are never tagged, only reducer calls (indented lines).
+    expect(tagged.every((l) => l.startsWith('        node '))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { match } from 'ts-pattern';
 import { sha256Hex } from '../core/hash.ts';
 import type { ClusterConfig, NodeView, Protocol, Transition } from '../core/types.ts';
 import type { Action, AfterGst } from '../sim/actions.ts';
-import { type World, describeTimer } from '../sim/world.ts';
+import { type World, describeTimer, isByzantine } from '../sim/world.ts';
 import type { StepRecord } from '../sim/step.ts';
 import { type RunResult, runActions } from '../check/execute.ts';
 
@@ -77,6 +77,28 @@ function describeTransition<S, M>(protocol: Protocol<S, M>, t: Transition<S, M>)
   return `node ${t.node} on ${input}: ${[change, ...outs].filter((s) => s !== '').join('; ')}`;
 }
 
+/** How rule tags end a transition's line ("   · L36-lock-and-precommit, L34-schedule-prevote-timeout"). */
+const RULES_SUFFIX = /   · [^\n]*$/;
+
+/**
+ * The protocol's `sometimes` properties (its rules, e.g. Tendermint's upon-rules by line) that
+ * this reducer call of a correct node is an instance of, as a suffix of its line; empty if none.
+ * A witness that throws is left out here (the run itself reports it).
+ */
+function rulesOf<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, t: Transition<S, M>): string {
+  const ws = protocol.witnesses;
+  if (ws === undefined || isByzantine(cfg, t.node)) return '';
+  const fired: string[] = [];
+  for (const w of ws) {
+    try {
+      if (w.seen(t, cfg)) fired.push(w.name);
+    } catch {
+      // reported by the Checker as an exception of that witness
+    }
+  }
+  return fired.length ? `   · ${fired.join(', ')}` : '';
+}
+
 export interface Timeline {
   readonly lines: readonly string[];
   readonly result: RunResult<unknown, unknown>;
@@ -116,7 +138,7 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     if (!options.quiet || action === null) {
       for (const t of rec.transitions) {
         const d = describeTransition(protocol, t);
-        if (d !== undefined) lines.push(`        ${d}`);
+        if (d !== undefined) lines.push(`        ${d}${rulesOf(protocol, cfg, t)}`);
       }
     } else {
       for (const d of rec.decided) lines.push(`        node ${d.node} DECIDES ${d.value} at height ${d.height}`);
@@ -137,6 +159,7 @@ export function timeline<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, act
     : `VIOLATION ${v.invariant} at step ${v.step}: ${v.detail}`);
   const finalStates = JSON.stringify(result.world.states, (_k, val) =>
     val instanceof Map ? [...val.entries()] : val instanceof Set ? [...val] : typeof val === 'bigint' ? `${val}n` : val);
-  const fingerprint = sha256Hex(`${lines.join('\n')}\n${finalStates}`);
+  // The rule tags are commentary on the run, not the run: left out, so fingerprints stay what they were.
+  const fingerprint = sha256Hex(`${lines.map((l) => l.replace(RULES_SUFFIX, '')).join('\n')}\n${finalStates}`);
   return { lines, result: result as RunResult<unknown, unknown>, fingerprint };
 }
