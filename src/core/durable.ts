@@ -17,9 +17,13 @@
 import type { NodeSpec } from './define.ts';
 import type { ClusterConfig, Effect, NodeId, Restart, Step, TransitionInvariant } from './types.ts';
 
-/** What a write-ahead node persists at each call: its durable projection and the call's outputs. */
-export interface WalRecord<D, M, T> {
-  readonly state: D;
+/**
+ * What a write-ahead node persists at each call: its state and the call's outputs. What survives
+ * a reboot is the state's durable projection (WriteAhead.durable), taken when the disk is read:
+ * the projection is pure, so that is what was written, without a copy on every call.
+ */
+export interface WalRecord<S, M, T> {
+  readonly state: S;
   /** The call's effects, in order (its sends, broadcasts and decisions are what a restart redoes; kept whole: filtering on every call cost ~5% at n=7). */
   readonly effects: readonly Effect<M, T>[];
 }
@@ -41,12 +45,12 @@ export interface WriteAhead<S, M, T extends object, D> {
 /** The node with a write before each call's effects (or after, where `order` says) and its `recover`. */
 export function writeAhead<S, M, T extends object, D>(node: NodeSpec<S, M, T>, wal: WriteAhead<S, M, T, D>): NodeSpec<S, M, T> {
   const order = wal.order;
-  const durable = wal.durable;
   const logged = (before: S | undefined, st: Step<S, M, T>): Step<S, M, T> => {
     if (st.state === before && st.effects.length === 0) return st;
-    // The whole state durable: the reducer's own result is the record (no allocation on the hot path).
-    const record: WalRecord<D, M, T> = durable === undefined ? (st as unknown as WalRecord<D, M, T>) : { state: durable(st.state), effects: st.effects };
-    const write: Effect<M, T> = { kind: 'persist', data: record };
+    // The reducer's own result is the record (no allocation on the hot path): a projection is
+    // pure, so it is taken when the disk is read (recoverFrom), not on every call. What a
+    // restart sees is the same; only a reboot pays for it.
+    const write: Effect<M, T> = { kind: 'persist', data: st };
     const last = order !== undefined && before !== undefined && order(before, st.state, st.effects) === 'last';
     return { state: st.state, effects: last ? [...st.effects, write] : [write, ...st.effects] };
   };
@@ -68,8 +72,9 @@ export function writeAhead<S, M, T extends object, D>(node: NodeSpec<S, M, T>, w
 function recoverFrom<S, M, T extends object, D>(node: NodeSpec<S, M, T>, wal: WriteAhead<S, M, T, D>, self: NodeId, cfg: ClusterConfig, restart: Restart): Step<S, M, T> {
   // Nothing on disk: the node starts afresh (its init writes first, so this is a node that never ran).
   if (restart.durable === undefined) return node.init(self, cfg);
-  const record = restart.durable as WalRecord<D, M, T>;
-  const state = wal.restore(self, cfg, record.state);
+  const record = restart.durable as WalRecord<S, M, T>;
+  const disk = wal.durable === undefined ? (record.state as unknown as D) : wal.durable(record.state);
+  const state = wal.restore(self, cfg, disk);
   const effects: Effect<M, T>[] = [];
   for (const e of record.effects) {
     if (e.kind !== 'send' && e.kind !== 'broadcast' && e.kind !== 'decide') continue;
