@@ -1,4 +1,4 @@
-import type { ClusterConfig, FinalInvariant, NodeId, Protocol, SignedMessage, StepContext, TransitionInvariant, WorldView } from '../core/types.ts';
+import type { ClusterConfig, FinalInvariant, NodeId, Protocol, SignedMessage, StepContext, TransitionInvariant, Witness, WorldView } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
 import { compileProperties } from '../core/define.ts';
 import { faultOf } from './guard.ts';
@@ -69,6 +69,8 @@ export class Checker<S, M> implements StepContext<S, M> {
   private readonly votes = new Map<string, string>();
   /** Names of the protocol's witnesses seen so far in this run. */
   readonly witnessed = new Set<string>();
+  /** The protocol's witnesses not seen yet in this run. */
+  private readonly pending: Witness<S, M>[];
   private readonly checks: readonly TransitionInvariant<S, M>[];
   /** Memory key prefix of each check (its name; none for no-equivocation, whose keys are vote slots). */
   private readonly prefixes: readonly string[];
@@ -91,6 +93,7 @@ export class Checker<S, M> implements StepContext<S, M> {
     this.prefixes = this.checks.map((c) => (c.name === 'no-equivocation' ? '' : `${c.name}\u0000`));
     this.finals = [...(protocol.finalInvariants ?? []), ...generic.finals];
     this.log = beyondF(cfg) ? [] : null;
+    this.pending = [...(protocol.witnesses ?? [])];
   }
 
   received(): readonly SignedMessage<M>[] {
@@ -114,7 +117,6 @@ export class Checker<S, M> implements StepContext<S, M> {
 
   afterStep(w: World<S, M>, record: StepRecord<S, M>, stepIndex: number): Violation | undefined {
     const { cfg, protocol, checks } = this;
-    const witnesses = protocol.witnesses;
     this.world = w;
     if (record.decided.length > 0) {
       this.setInStep = new Set(record.decided.filter((d) => d.previous === undefined).map((d) => `${d.node}|${d.height}`));
@@ -131,10 +133,14 @@ export class Checker<S, M> implements StepContext<S, M> {
         let current = '';
         let kind = 'witness';
         try {
-          if (witnesses !== undefined) {
-            for (const wit of witnesses) {
-              current = wit.name;
-              if (!this.witnessed.has(wit.name) && wit.seen(t, cfg)) this.witnessed.add(wit.name);
+          // Only the witnesses not yet seen in this run (most are seen early: the rest run on every call).
+          const pending = this.pending;
+          for (let k = 0; k < pending.length; k++) {
+            const wit = pending[k]!;
+            current = wit.name;
+            if (wit.seen(t, cfg)) {
+              this.witnessed.add(wit.name);
+              pending.splice(k--, 1);
             }
           }
           kind = 'invariant';

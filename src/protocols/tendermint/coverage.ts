@@ -19,13 +19,16 @@ export interface RuleWitness {
   seen(t: T): boolean;
 }
 
-function votes(t: T, type: 'prevote' | 'precommit'): (string | null)[] {
-  const out: (string | null)[] = [];
+/** Does the call send a vote of this type whose id satisfies `ok`? (No allocation: this runs on every call until seen.) */
+function votes(t: T, type: 'prevote' | 'precommit', ok: (id: string | null) => boolean): boolean {
   for (const e of t.effects as readonly Effect<TendermintMessage>[]) {
-    if ((e.kind === 'broadcast' || e.kind === 'send') && e.msg.type === type) out.push(e.msg.id);
+    if ((e.kind === 'broadcast' || e.kind === 'send') && e.msg.type === type && ok(e.msg.id)) return true;
   }
-  return out;
+  return false;
 }
+
+const isNil = (id: string | null) => id === null;
+const notNil = (id: string | null) => id !== null;
 
 function setsTimer(t: T, name: string): boolean {
   return t.effects.some((e) => e.kind === 'setTimer' && (e.timer as { name?: string }).name === name);
@@ -45,17 +48,17 @@ export const TENDERMINT_RULES: readonly RuleWitness[] = [
   {
     name: 'L22-prevote-fresh-proposal',
     description: 'L22: a proposal with vr = -1 answered by a prevote for it (no lock, or locked on it)',
-    seen: (t) => votes(t, 'prevote').some((id) => id !== null && proposalFor(t.after, id)?.validRound === -1),
+    seen: (t) => votes(t, 'prevote', (id) => id !== null && proposalFor(t.after, id)?.validRound === -1),
   },
   {
     name: 'L28-prevote-on-proof-of-lock',
     description: 'L28: a proposal with 0 <= vr < round and 2f+1 prevotes of round vr answered by a prevote for it',
-    seen: (t) => votes(t, 'prevote').some((id) => id !== null && (proposalFor(t.after, id)?.validRound ?? -1) >= 0),
+    seen: (t) => votes(t, 'prevote', (id) => id !== null && (proposalFor(t.after, id)?.validRound ?? -1) >= 0),
   },
   {
     name: 'L26-L32-prevote-nil-on-proposal',
     description: 'L26/L32: a proposal refused (invalid, or the lock forbids it): prevote nil without a timeout',
-    seen: (t) => t.input.kind !== 'timer' && votes(t, 'prevote').includes(null),
+    seen: (t) => t.input.kind !== 'timer' && votes(t, 'prevote', isNil),
   },
   {
     name: 'L34-schedule-prevote-timeout',
@@ -65,7 +68,7 @@ export const TENDERMINT_RULES: readonly RuleWitness[] = [
   {
     name: 'L36-lock-and-precommit',
     description: 'L36: a proposal with 2f+1 prevotes while in step prevote: lock it and precommit it',
-    seen: (t) => votes(t, 'precommit').some((id) => id !== null) && t.after.lockedRound > t.before.lockedRound,
+    seen: (t) => t.after.lockedRound > t.before.lockedRound && votes(t, 'precommit', notNil),
   },
   {
     name: 'L36-relock-other-value',
@@ -80,7 +83,7 @@ export const TENDERMINT_RULES: readonly RuleWitness[] = [
   {
     name: 'L44-precommit-nil',
     description: 'L44: 2f+1 nil prevotes in step prevote: precommit nil without a timeout',
-    seen: (t) => t.input.kind !== 'timer' && votes(t, 'precommit').includes(null),
+    seen: (t) => t.input.kind !== 'timer' && votes(t, 'precommit', isNil),
   },
   {
     name: 'L47-schedule-precommit-timeout',
@@ -105,12 +108,12 @@ export const TENDERMINT_RULES: readonly RuleWitness[] = [
   {
     name: 'L57-timeout-propose',
     description: 'L57: timeoutPropose in step propose: prevote nil',
-    seen: (t) => firedBy(t, 'timeoutPropose') && votes(t, 'prevote').includes(null),
+    seen: (t) => firedBy(t, 'timeoutPropose') && votes(t, 'prevote', isNil),
   },
   {
     name: 'L61-timeout-prevote',
     description: 'L61: timeoutPrevote in step prevote: precommit nil',
-    seen: (t) => firedBy(t, 'timeoutPrevote') && votes(t, 'precommit').includes(null),
+    seen: (t) => firedBy(t, 'timeoutPrevote') && votes(t, 'precommit', isNil),
   },
   {
     name: 'L65-timeout-precommit',
