@@ -31,7 +31,7 @@ export type {
 } from './core/types.ts';
 export { quorum, weakQuorum, maxFaulty } from './core/quorum.ts';
 // Crash-recovery: a node that writes ahead (persist before its effects) and rebuilds from its disk.
-export { writeAhead, outsideRecovery } from './core/durable.ts';
+export { writeAhead } from './core/durable.ts';
 export type { WriteAhead, WalRecord } from './core/durable.ts';
 export { clusterConfig, validateConfig } from './core/config.ts';
 export { UserError, ProtocolFault } from './core/errors.ts';

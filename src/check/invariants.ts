@@ -72,6 +72,8 @@ export class Checker<S, M> implements StepContext<S, M> {
   /** The protocol's witnesses not seen yet in this run. */
   private readonly pending: Witness<S, M>[];
   private readonly checks: readonly TransitionInvariant<S, M>[];
+  /** How many of `checks` are the protocol's own (the rest are generic). */
+  private readonly own: number;
   /** Memory key prefix of each check (its name; none for no-equivocation, whose keys are vote slots). */
   private readonly prefixes: readonly string[];
   private readonly finals: readonly FinalInvariant<S, M>[];
@@ -90,6 +92,7 @@ export class Checker<S, M> implements StepContext<S, M> {
   ) {
     const generic = genericOf(protocol);
     this.checks = [...protocol.invariants, ...generic.invariants];
+    this.own = protocol.invariants.length;
     this.prefixes = this.checks.map((c) => (c.name === 'no-equivocation' ? '' : `${c.name}\u0000`));
     this.finals = [...(protocol.finalInvariants ?? []), ...generic.finals];
     this.log = beyondF(cfg) ? [] : null;
@@ -128,6 +131,10 @@ export class Checker<S, M> implements StepContext<S, M> {
     for (const t of record.transitions) {
       if (this.log !== null && t.input.kind === 'message' && !isByzantine(cfg, t.node)) this.log.push({ from: t.input.from, to: t.node, msg: t.input.msg });
       if (!isByzantine(cfg, t.node)) {
+        // A restart (crash-recovery) rebuilds a node from its disk: no rule of the protocol ran, so
+        // its own checks and witnesses skip the call; the generic ones (no-equivocation across
+        // restarts, integrity) still judge what it resends and decides.
+        const restart = t.input.kind === 'recover';
         // Protocol code: a throw is a finding named by the check that threw. One try around each
         // loop, not a guard around every check (guard.ts): these run many times per step.
         let current = '';
@@ -135,7 +142,7 @@ export class Checker<S, M> implements StepContext<S, M> {
         try {
           // Only the witnesses not yet seen in this run (most are seen early: the rest run on every call).
           const pending = this.pending;
-          for (let k = 0; k < pending.length; k++) {
+          for (let k = 0; k < pending.length && !restart; k++) {
             const wit = pending[k]!;
             current = wit.name;
             if (wit.seen(t, cfg)) {
@@ -144,7 +151,7 @@ export class Checker<S, M> implements StepContext<S, M> {
             }
           }
           kind = 'invariant';
-          for (let c = 0; c < checks.length; c++) {
+          for (let c = restart ? this.own : 0; c < checks.length; c++) {
             const inv = checks[c]!;
             current = inv.name;
             this.keyPrefix = this.prefixes[c]!;

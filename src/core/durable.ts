@@ -15,7 +15,7 @@
  * forget what it already told the others.
  */
 import type { NodeSpec } from './define.ts';
-import type { ClusterConfig, Effect, NodeId, Restart, Step, TransitionInvariant } from './types.ts';
+import type { ClusterConfig, Effect, NodeId, Restart, Step } from './types.ts';
 
 /**
  * What a write-ahead node persists at each call: its state and the call's outputs. What survives
@@ -84,13 +84,4 @@ function recoverFrom<S, M, T extends object, D>(node: NodeSpec<S, M, T>, wal: Wr
   }
   for (const timer of wal.timers(state)) effects.push({ kind: 'setTimer', timer });
   return { state, effects };
-}
-
-/**
- * A protocol's own transition check, not applied to restarts: its rules justify each vote by
- * what the node knew when it cast it, and a restart only sends again what the last call cast
- * (still checked by the generic no-equivocation, whose memory outlives the restart).
- */
-export function outsideRecovery<S, M>(inv: TransitionInvariant<S, M>): TransitionInvariant<S, M> {
-  return { name: inv.name, description: inv.description, check: (t, cfg, ctx) => (t.input.kind === 'recover' ? undefined : inv.check(t, cfg, ctx)) };
 }

@@ -136,6 +136,8 @@ export type TransitionInput<M> =
   /**
    * A restart after a reboot (memory lost): the call is the protocol's `recover`. `before` is
    * what the node held in memory when it went down (lost), `after` what it rebuilt from disk.
+   * No rule of the protocol ran: only the generic properties judge it (the Checker skips the
+   * protocol's own transition properties and witnesses).
    */
   | { readonly kind: 'recover' };
 

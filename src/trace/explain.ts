@@ -87,7 +87,8 @@ const RULES_SUFFIX = /   · [^\n]*$/;
  */
 function rulesOf<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, t: Transition<S, M>): string {
   const ws = protocol.witnesses;
-  if (ws === undefined || isByzantine(cfg, t.node)) return '';
+  // As the Checker: a restart runs no rule of the protocol.
+  if (ws === undefined || isByzantine(cfg, t.node) || t.input.kind === 'recover') return '';
   const fired: string[] = [];
   for (const w of ws) {
     try {

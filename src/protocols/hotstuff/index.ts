@@ -8,7 +8,7 @@ import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.t
 import { init, onMessage, onTimer } from './reducer.ts';
 import { type HotStuffState, leader } from './state.ts';
 import { hotstuffAbstraction } from './abstraction.ts';
-import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { writeAhead } from '../../core/durable.ts';
 import { type HotStuffDurableMutant, hotstuffDurability, isHotStuffDurableMutant } from './durable.ts';
 export { HOTSTUFF_DURABLE_MUTANTS, HOTSTUFF_DURABLE_MUTANT_LIST, type HotStuffDurableMutant } from './durable.ts';
 
@@ -72,9 +72,9 @@ export function hotstuff(mutant?: HotStuffMutant | HotStuffDurableMutant, varian
       onTimer: (s: HotStuffState, t: Timer) => onTimer(s, t),
     }, hotstuffDurability(durableMutant)),
     properties: [
-      ...transitions(invariantsOf(variant).map(outsideRecovery)),
+      ...transitions(invariantsOf(variant)),
       // Sometimes-properties: a campaign reports those no run reached.
-      ...witnessesOf(variant).map((w) => sometimes<HotStuffState, HotStuffMessage>(w.name, w.description, (t, cfg) => t.input.kind !== 'recover' && w.check(t, cfg))),
+      ...witnessesOf(variant).map((w) => sometimes<HotStuffState, HotStuffMessage>(w.name, w.description, (t, cfg) => w.check(t, cfg))),
     ],
     view: (s) => ({
       height: s.committed.length,

@@ -11,7 +11,7 @@ import { events, init, onEvent, onMessage } from './reducer.ts';
 import type { PowConfig } from './rules.ts';
 import { type PowState, headEntry } from './state.ts';
 import { powAbstraction } from './abstraction.ts';
-import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { writeAhead } from '../../core/durable.ts';
 import { POW_DURABILITY } from './durable.ts';
 
 export { POW_MUTANTS, POW_MUTANT_LIST, type PowMutant } from './mutants.ts';
@@ -53,7 +53,7 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
       onEvent: (s, event) => onEvent(cfg, s, event),
     }, POW_DURABILITY),
     properties: [
-      ...transitions(powInvariants(cfg.params, cfg.deployment).map(outsideRecovery)),
+      ...transitions(powInvariants(cfg.params, cfg.deployment)),
       ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
     ],
     view: (s) => ({ height: headEntry(s).block.height, round: 0, step: shortId(s.head), lock: '-' }),

@@ -9,7 +9,7 @@ import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { TENDERMINT_RULES } from './coverage.ts';
 import { tendermintAmnesia } from './accountability.ts';
 import { tendermintAbstraction } from './abstraction.ts';
-import { outsideRecovery, writeAhead } from '../../core/durable.ts';
+import { writeAhead } from '../../core/durable.ts';
 import { type TendermintDurableMutant, isTendermintDurableMutant, tendermintDurability } from './durable.ts';
 
 export { TENDERMINT_MUTANTS, TENDERMINT_MUTANT_LIST, type TendermintMutant } from './mutants.ts';
@@ -76,8 +76,8 @@ export function tendermint(mutant?: TendermintMutant | TendermintDurableMutant):
       onTimer: (s: TendermintState, t: Timer) => onTimer(s, t),
     }, tendermintDurability(durableMutant)),
     properties: [
-      ...transitions(TENDERMINT_INVARIANTS.map(outsideRecovery)),
-      ...TENDERMINT_RULES.map((r) => sometimes<TendermintState, TendermintMessage>(r.name, r.description, (t) => t.input.kind !== 'recover' && r.seen(t))),
+      ...transitions(TENDERMINT_INVARIANTS),
+      ...TENDERMINT_RULES.map((r) => sometimes<TendermintState, TendermintMessage>(r.name, r.description, (t) => r.seen(t))),
     ],
     view: (s) => ({
       height: s.height,
