@@ -20,7 +20,8 @@ import type { Protocol } from '../core/types.ts';
 import { type Scenario, type ScenarioShape, DEFAULT_SHAPE, TAPE_VALUE_MAX } from '../adversary/arbitraries.ts';
 import { fuzzScenario } from '../adversary/fuzzer.ts';
 import type { Priority } from '../adversary/priority.ts';
-import { type CampaignSlice, type FuzzProgress, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
+import { type CampaignSlice, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
+import type { CampaignOptions } from './random.ts';
 
 export interface GuidedOptions {
   /**
@@ -238,19 +239,10 @@ export interface GuidedCampaign<S, M> extends CampaignSlice<S, M> {
  */
 export function guidedCampaign<S, M>(
   protocol: Protocol<S, M>,
-  options: {
-    seed: string;
-    start: number;
-    end: number;
-    shape?: ScenarioShape;
-    guided?: GuidedOptions;
-    onProgress?: (p: FuzzProgress) => void;
-    progressEvery?: number;
-    shrink?: boolean;
-    keepGoing?: boolean;
-    deadline?: number | undefined;
+  options: CampaignOptions & {
+    readonly guided?: GuidedOptions;
     /** After each round: distinct abstract states so far (for coverage-over-time measurements). */
-    onRound?: (p: { runs: number; covered: number; corpus: number }) => void;
+    readonly onRound?: (p: { runs: number; covered: number; corpus: number }) => void;
   },
 ): GuidedCampaign<S, M> {
   const shape = { ...(options.shape ?? DEFAULT_SHAPE), strategy: options.shape?.strategy ?? 'mixed' } as ScenarioShape;

@@ -33,23 +33,23 @@ export function randomScheduler(seed: string, shape: ScenarioShape = DEFAULT_SHA
  * range runs and every failing scenario is listed in `failures` (none is shrunk here:
  * distinctFailures groups and shrinks them).
  */
-export function fuzzCampaign<S, M>(
-  protocol: Protocol<S, M>,
-  options: {
-    seed: string;
-    start: number;
-    end: number;
-    shape?: ScenarioShape;
-    onProgress?: (p: FuzzProgress) => void;
-    progressEvery?: number;
-    /** Shrink the first failure (default true); a kill check that only needs "found" can skip it. */
-    shrink?: boolean;
-    /** Run the whole range and list every failing scenario instead of stopping at the first. */
-    keepGoing?: boolean;
-    /** Wall-clock time (ms since epoch) after which no new scenario starts. */
-    deadline?: number | undefined;
-  },
-): CampaignSlice<S, M> {
+/** A campaign over scenario indices start..end of a seed (random and guided alike). */
+export interface CampaignOptions {
+  readonly seed: string;
+  readonly start: number;
+  readonly end: number;
+  readonly shape?: ScenarioShape;
+  readonly onProgress?: (p: FuzzProgress) => void;
+  readonly progressEvery?: number;
+  /** Shrink the first failure (default true); a kill check that only needs "found" can skip it. */
+  readonly shrink?: boolean;
+  /** Run the whole range and list every failing scenario instead of stopping at the first. */
+  readonly keepGoing?: boolean;
+  /** Wall-clock time (ms since epoch) after which no new scenario starts. */
+  readonly deadline?: number | undefined;
+}
+
+export function fuzzCampaign<S, M>(protocol: Protocol<S, M>, options: CampaignOptions): CampaignSlice<S, M> {
   const shape = options.shape ?? DEFAULT_SHAPE;
   const scheduler = randomScheduler(options.seed, shape);
   const out = runSlice(protocol, scheduler, options);
