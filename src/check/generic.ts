@@ -84,16 +84,15 @@ export function agreement<S, M>(): Property<S, M> {
     if (beyondF(cfg)) return undefined;
     for (const e of t.effects) {
       if (e.kind !== 'decide') continue;
-      for (let other = 0; other < cfg.n; other++) {
-        if (other === t.node || isByzantine(cfg, other)) continue;
-        const theirs = ctx.world.decisions[other]![e.height];
-        if (theirs !== undefined && theirs !== e.value) {
-          return `height ${e.height}: node ${t.node} decided ${JSON.stringify(e.value)} but node ${other} decided ${JSON.stringify(theirs)}`;
-        }
-      }
+      const other = conflicting(cfg, ctx.world.decisions, t.node, e.height, e.value);
+      if (other !== undefined) return forkText(t.node, e.height, e.value, other);
     }
     return undefined;
   });
+}
+
+function forkText(node: NodeId, height: number, value: string, [other, theirs]: [NodeId, string]): string {
+  return `height ${height}: node ${node} decided ${JSON.stringify(value)} but node ${other} decided ${JSON.stringify(theirs)}`;
 }
 
 /**
@@ -144,7 +143,7 @@ export function accountability<S, M>(p: Parameters<typeof culprits<M>>[0]): Prop
       const found = culprits(p, ctx.received(), cfg);
       const wrong = found.filter((c) => !isByzantine(cfg, c.node));
       const proven = found.filter((c) => isByzantine(cfg, c.node));
-      const fork = `height ${e.height}: node ${t.node} decided ${JSON.stringify(e.value)} but node ${other[0]} decided ${JSON.stringify(other[1])}`;
+      const fork = forkText(t.node, e.height, e.value, other);
       const list = (cs: Culprit[]) => cs.map((c) => `node ${c.node} (${c.kind}: ${c.evidence})`).join('; ');
       if (wrong.length > 0) return `${fork}; correct node(s) proven faulty: ${list(wrong)}`;
       if (proven.length < cfg.f + 1) {
