@@ -5,9 +5,9 @@
  * decisions (decide effects), valid(v), its vote slots and its view. Nothing here knows a
  * protocol's arithmetic: each property reads effects and the cluster, never the reducer.
  */
-import type { ClusterConfig, Culprit, NodeId, NodeView, Protocol, SignedMessage, VoteSlot } from '../core/types.ts';
+import type { ClusterConfig, Culprit, FinalView, NodeId, NodeView, Protocol, SignedMessage, StuckView, VoteSlot } from '../core/types.ts';
 import { type Property, eventually, transition } from '../core/define.ts';
-import { allCorrectDecided, describeTimer, isByzantine, mustDecide } from '../sim/world.ts';
+import { type World, allCorrectDecided, cutOff, describeTimer, isByzantine, mustDecide } from '../sim/world.ts';
 
 /** The generic property names, with what they mean (`list` prints these). */
 export const GENERIC_INVARIANTS: Readonly<Record<string, string>> = {
@@ -158,9 +158,12 @@ export function accountability<S, M>(p: Parameters<typeof culprits<M>>[0]): Prop
  * After GST every correct node decides every target height within the step bound (for a
  * protocol without decisions: the cluster goes quiescent). A failure says, node by node,
  * where it is stuck (the protocol's view) and what could still move it (messages on the way
- * to it, pending timers).
+ * to it, pending timers); with the protocol's `waitingFor`, also what each stuck node waits
+ * for and from whom, after a "   · " mark: that part is commentary on the run, which the
+ * replay fingerprint leaves out (trace/explain.ts strips a "   · " suffix, as for rule tags),
+ * so stories can be improved without changing any fixture's fingerprint.
  */
-export function termination<S, M>(view: (state: S) => NodeView, decides = true): Property<S, M> {
+export function termination<S, M>(view: (state: S) => NodeView, decides = true, waitingFor?: Protocol<S, M>['waitingFor']): Property<S, M> {
   return eventually('termination', GENERIC_INVARIANTS['termination']!, (_states, cfg: ClusterConfig, w) => {
     // Liveness is promised with at most f faulty nodes only.
     if (beyondF(cfg)) return undefined;
@@ -170,9 +173,10 @@ export function termination<S, M>(view: (state: S) => NodeView, decides = true):
     }
     // The harness hands the simulator's world here (a FinalView is a view of it). Termination is
     // owed by the nodes that must decide: every correct node, or the core chosen at GST.
-    const world = w as unknown as Parameters<typeof allCorrectDecided>[0];
+    const world = w as unknown as World<S, M>;
     if (allCorrectDecided(world)) return undefined;
     const missing: string[] = [];
+    const waits: string[] = [];
     for (let i = 0; i < cfg.n; i++) {
       if (!mustDecide(world, i)) continue;
       const got = w.decisions[i]!.filter((v) => v !== undefined).length;
@@ -182,10 +186,52 @@ export function termination<S, M>(view: (state: S) => NodeView, decides = true):
       const timers = w.timers.filter((t) => t.node === i).map((t) => describeTimer(t.timer as never));
       missing.push(`node ${i} decided ${got}/${cfg.heights} (at h${v.height} r${v.round} ${v.step}, lock ${v.lock}; ` +
         `${inbox} message(s) to it in flight, ${timers.length ? `timers ${timers.join(', ')}` : 'no timer pending'}${w.crashed[i] ? ', crashed' : ''})`);
+      if (waitingFor !== undefined) waits.push(`node ${i} ${waitingOf(waitingFor, world, w, i)}`);
     }
     const why = w.stepsAfterGst >= cfg.gstStepBound ? `still undecided after ${w.stepsAfterGst} post-GST steps (bound ${cfg.gstStepBound})` : `quiescent after ${w.stepsAfterGst} post-GST steps`;
-    return `${why}: ${missing.join('; ')}`;
+    return `${why}: ${missing.join('; ')}${waits.length ? `   · ${waits.join(' · ')}` : ''}`;
   });
+}
+
+/** Why a node may not send, as stories name it (StuckView.standing). */
+function standingOf<S, M>(world: World<S, M>, other: NodeId): string | undefined {
+  const cfg = world.cfg;
+  if (other < 0 || other >= cfg.n) return undefined;
+  if (isByzantine(cfg, other)) {
+    const b = world.afterGst?.behaviour[other];
+    const how = b === undefined ? 'honest' : typeof b === 'string' ? b : `sends only to ${b.selective.length ? `node(s) ${b.selective.join(', ')}` : 'nobody'}`;
+    return `Byzantine, ${how} after GST`;
+  }
+  // A node left out of the core is cut off (the simulator keeps it down): say why, not how.
+  if (world.gst && cutOff(world, other)) return 'cut off after GST';
+  if (world.crashed[other]) return world.wiped[other] ? 'rebooting' : 'crashed';
+  return undefined;
+}
+
+/** The stuck node's sentence from the protocol's waitingFor; a story that throws does not change the verdict. */
+function waitingOf<S, M>(waitingFor: NonNullable<Protocol<S, M>['waitingFor']>, world: World<S, M>, final: FinalView<S, M>, node: NodeId): string {
+  const standing = (other: NodeId) => standingOf(world, other);
+  const who = (other: NodeId) => {
+    const st = standing(other);
+    return `node ${other}${st === undefined ? '' : ` (${st})`}`;
+  };
+  const stuck: StuckView<S, M> = {
+    ...final,
+    node,
+    standing,
+    who,
+    senders(have, expected) {
+      const got = [...new Set(have)].sort((a, b) => a - b);
+      const none = [...new Set(expected)].filter((x) => !got.includes(x)).sort((a, b) => a - b);
+      const from = got.length === 0 ? 'from nobody' : `from node${got.length > 1 ? 's' : ''} ${got.join(', ')}`;
+      return none.length === 0 ? from : `${from}; none from ${none.map(who).join(', ')}`;
+    },
+  };
+  try {
+    return waitingFor(final.states[node]!, final.cfg, stuck) ?? 'waits for nothing the protocol can name';
+  } catch (e) {
+    return `(waitingFor threw: ${e instanceof Error ? e.message : String(e)})`;
+  }
 }
 
 /**
@@ -193,13 +239,13 @@ export function termination<S, M>(view: (state: S) => NodeView, decides = true):
  * per reducer call no-equivocation, integrity, validity, agreement (accountability instead
  * beyond f Byzantine nodes); at the end termination.
  */
-export function genericProperties<S, M>(p: Pick<Protocol<S, M>, 'voteSlot' | 'isValidValue' | 'view' | 'decides' | 'describe' | 'evidence'>): Property<S, M>[] {
+export function genericProperties<S, M>(p: Pick<Protocol<S, M>, 'voteSlot' | 'isValidValue' | 'view' | 'decides' | 'describe' | 'evidence' | 'waitingFor'>): Property<S, M>[] {
   return [
     noEquivocation<S, M>((from, msg) => p.voteSlot(from, msg)),
     integrity<S, M>(),
     validity<S, M>((v) => p.isValidValue(v)),
     agreement<S, M>(),
     accountability<S, M>(p),
-    termination<S, M>((s) => p.view(s), p.decides !== false),
+    termination<S, M>((s) => p.view(s), p.decides !== false, p.waitingFor ? (s, cfg, stuck) => p.waitingFor!(s, cfg, stuck) : undefined),
   ];
 }

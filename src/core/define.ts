@@ -18,6 +18,7 @@ import type {
   SignedMessage,
   Step,
   StepContext,
+  StuckView,
   Timer,
   Transition,
   TransitionInvariant,
@@ -120,6 +121,13 @@ export interface ProtocolSpec<S, M, T extends object = Timer> {
    * guided`): equal keys are the same abstract state. Default: the node's view.
    */
   abstraction?(state: S): string;
+  /**
+   * When termination fails: one short sentence saying what a stuck node waits for and from whom
+   * ("waits for a PROPOSAL of h0 r4 from node 0 (Byzantine, silent after GST)"), read from its
+   * state and the cluster at the end (`stuck`: messages in flight, timers, each node's standing).
+   * The termination story appends it per stuck node. Default: none.
+   */
+  waitingFor?(state: S, cfg: ClusterConfig, stuck: StuckView<S, M>): string | undefined;
 }
 
 /**
@@ -178,6 +186,7 @@ export function defineProtocol<S, M, T extends object = Timer>(spec: ProtocolSpe
     ...(spec.decides !== undefined ? { decides: spec.decides } : {}),
     ...(spec.abstraction ? { abstraction: spec.abstraction } : {}),
     ...(spec.evidence ? { evidence: spec.evidence } : {}),
+    ...(spec.waitingFor ? { waitingFor: spec.waitingFor } : {}),
   };
 }
 

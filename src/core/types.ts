@@ -212,6 +212,14 @@ export interface Protocol<S, M> {
    * same abstract node state. Optional: without it the search falls back to `view`.
    */
   abstraction?(s: S): string;
+  /**
+   * One short sentence: what a node that has not decided when a run ends after GST is waiting
+   * for, and from whom ("waits for a PROPOSAL of h0 r4 from node 0 (Byzantine, silent after
+   * GST)"; "has 3 of 3 VOTEs for b=1a2b@v57 from nodes 1, 2, 3"), from its state and the cluster
+   * at the end. Called only when termination fails, once per stuck node; the termination story
+   * appends it. Optional: without it the story says where the node is stuck, not why.
+   */
+  waitingFor?(state: S, cfg: ClusterConfig, stuck: StuckView<S, M>): string | undefined;
 }
 
 /**
@@ -259,6 +267,28 @@ export interface FinalView<S, M> extends WorldView<S, M> {
   readonly timers: readonly { readonly node: NodeId; readonly timer: object }[];
   /** Steps taken since GST (the run ends when every correct node decided, quiescent, or at cfg.gstStepBound). */
   readonly stepsAfterGst: number;
+}
+
+/**
+ * What a stuck node's story may read (Protocol.waitingFor): the cluster at the end, which node
+ * is stuck, and the standing of the others (who will not send: crashed, cut off, silent).
+ */
+export interface StuckView<S, M> extends FinalView<S, M> {
+  /** The node that has not decided. */
+  readonly node: NodeId;
+  /**
+   * Why `other` may not send to the stuck node, in a few words ("Byzantine, silent after GST",
+   * "crashed", "cut off after GST", "Byzantine, honest after GST"), or undefined for a correct
+   * node that takes part.
+   */
+  standing(other: NodeId): string | undefined;
+  /** "node 0 (cut off after GST)", or "node 1": a node named with its standing. */
+  who(other: NodeId): string;
+  /**
+   * Who of `expected` sent (`have`) and who did not, with their standing: "from nodes 1, 2, 3;
+   * none from node 0 (cut off after GST)".
+   */
+  senders(have: readonly NodeId[], expected: readonly NodeId[]): string;
 }
 
 export interface FaultBudget {

@@ -8,6 +8,7 @@ import { type HotStuffMutant, type HotStuffVariant, flagsFor } from './mutants.t
 import { init, onMessage, onTimer } from './reducer.ts';
 import { type HotStuffState, leader } from './state.ts';
 import { hotstuffAbstraction } from './abstraction.ts';
+import { hotstuffWaitingFor } from './story.ts';
 import { writeAhead } from '../../core/durable.ts';
 import { type HotStuffDurableMutant, hotstuffDurability, isHotStuffDurableMutant } from './durable.ts';
 export { HOTSTUFF_DURABLE_MUTANTS, HOTSTUFF_DURABLE_MUTANT_LIST, type HotStuffDurableMutant } from './durable.ts';
@@ -89,5 +90,6 @@ export function hotstuff(mutant?: HotStuffMutant | HotStuffDurableMutant, varian
     byzantineMessages,
     validateMessage,
     abstraction: hotstuffAbstraction,
+    waitingFor: hotstuffWaitingFor,
   }, mutant);
 }

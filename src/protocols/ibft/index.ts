@@ -8,6 +8,7 @@ import { type IbftLivenessMutant, type IbftMutant, ibftFlagsFor } from './mutant
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { IbftOptions, IbftState } from './state.ts';
 import { ibftAbstraction } from './abstraction.ts';
+import { ibftWaitingFor } from './story.ts';
 
 export { IBFT_LIVENESS_MUTANTS, IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftLivenessMutant, type IbftMutant } from './mutants.ts';
 export type { IbftMessage } from './messages.ts';
@@ -61,5 +62,6 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
     byzantineMessages: ibftByzantineMessages,
     validateMessage,
     abstraction: ibftAbstraction,
+    waitingFor: ibftWaitingFor,
   }, mutant);
 }

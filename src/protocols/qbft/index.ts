@@ -9,6 +9,7 @@ import { init, onMessage, onTimer } from './reducer.ts';
 import type { QbftState } from './state.ts';
 import { defineProtocol, transitions } from '../../core/define.ts';
 import { qbftAbstraction } from './abstraction.ts';
+import { qbftWaitingFor } from './story.ts';
 
 export { QBFT_LIVENESS_MUTANTS, QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftLivenessMutant, type QbftMutant } from './mutants.ts';
 export type { QbftState } from './state.ts';
@@ -36,5 +37,6 @@ export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?
     byzantineMessages: qbftByzantineMessages,
     validateMessage,
     abstraction: qbftAbstraction,
+    waitingFor: qbftWaitingFor,
   }, mutant);
 }

@@ -9,6 +9,7 @@ import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { TENDERMINT_RULES } from './coverage.ts';
 import { tendermintAmnesia } from './accountability.ts';
 import { tendermintAbstraction } from './abstraction.ts';
+import { tendermintWaitingFor } from './story.ts';
 import { writeAhead } from '../../core/durable.ts';
 import { type TendermintDurableMutant, isTendermintDurableMutant, tendermintDurability } from './durable.ts';
 
@@ -93,5 +94,6 @@ export function tendermint(mutant?: TendermintMutant | TendermintDurableMutant):
     validateMessage,
     abstraction: tendermintAbstraction,
     evidence: tendermintAmnesia,
+    waitingFor: tendermintWaitingFor,
   }, mutant);
 }
