@@ -230,7 +230,8 @@ function waitingOf<S, M>(waitingFor: NonNullable<Protocol<S, M>['waitingFor']>, 
   try {
     return waitingFor(final.states[node]!, final.cfg, stuck) ?? 'waits for nothing the protocol can name';
   } catch (e) {
-    return `(waitingFor threw: ${e instanceof Error ? e.message : String(e)})`;
+    // The harness's guard already names the function that threw ("waitingFor threw ...").
+    return `(story failed: ${e instanceof Error ? e.message : String(e)})`;
   }
 }
 
