@@ -26,6 +26,8 @@ options:
   --byzantine LIST    Byzantine node ids, comma separated (default none)
   --drops/--duplicates/--crashes/--partitions/--injections K
                       exact fault budgets of the one configuration (default 0)
+  --reboots K         crash-recovery: up to K restarts from disk (the node's durable data,
+                      and whether it is down wiped, are part of the fingerprint)
   --gst               also enumerate GST (then every delivery and timer order after it)
   --max-states N      stop, incomplete, after N distinct states (default 2,000,000)
   --out FILE          save a counterexample as a fixture`;
@@ -44,6 +46,7 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
     crashes: { type: 'string', default: '0' },
     partitions: { type: 'string', default: '0' },
     injections: { type: 'string', default: '0' },
+    reboots: { type: 'string', default: '0' },
     gst: { type: 'boolean', default: false },
     'max-states': { type: 'string', default: '2000000' },
     out: { type: 'string' },
@@ -68,6 +71,7 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
       crashes: nat('crashes', values.crashes),
       partitions: nat('partitions', values.partitions),
       injections: nat('injections', values.injections),
+      ...(nat('reboots', values.reboots) > 0 ? { reboots: nat('reboots', values.reboots) } : {}),
     },
   });
   const protocol = (await loadProtocol(values.protocol)).create(values.mutant);

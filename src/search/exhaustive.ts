@@ -226,6 +226,8 @@ class WorldHasher<S, M> {
   constructor(
     private readonly gst: boolean,
     private readonly sym: Symmetry<S, M> | undefined,
+    /** The config has a reboot budget: what each node wrote to disk and whether it is down wiped are state. */
+    private readonly reboots = false,
   ) {}
 
   private msgFp(m: M, perm: readonly NodeId[] | null): Fp {
@@ -433,6 +435,15 @@ class WorldHasher<S, M> {
       const r = fingerprintOf(w.relayed, this.fp);
       words.push(r.a, r.b);
     }
+    if (this.reboots) {
+      // Two worlds equal but for a node's disk restart differently (recover reads the disk).
+      words.push(u.reboots ?? 0);
+      for (let j = 0; j < k; j++) {
+        const i = inv[j]!;
+        const h = w.disk[i] === undefined ? { a: -1, b: -1 } : fingerprintOf(w.disk[i], this.fp);
+        words.push(w.wiped[i] ? 1 : 0, h.a, h.b);
+      }
+    }
     let a = 0x6a09e667 ^ words.length;
     let b = 0xbb67ae85;
     for (const x of words) {
@@ -459,6 +470,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     : typeof options.symmetry === 'function' ? { state: options.symmetry } : options.symmetry;
   if (sym !== undefined && cfg.twins.length > 0) throw new UserError('exhaustive: symmetry reduction with twins is not supported (a twin instance has no id of its own)');
   if (sym !== undefined && gst) throw new UserError('exhaustive: symmetry reduction with gst is not supported (relayed gossip keys hold node ids)');
+  const reboots = (cfg.faults.reboots ?? 0) > 0;
+  if (sym !== undefined && reboots) throw new UserError('exhaustive: symmetry reduction with reboots is not supported (a node\'s durable data is not renamed by the symmetry)');
   // The accountability evidence is a per-run log the one shared Checker cannot keep per path.
   if (cfg.byzantine.length > cfg.f) throw new UserError(`exhaustive: more Byzantine nodes (${cfg.byzantine.length}) than f=${cfg.f} is not supported (accountability needs each path's received messages); use fuzz --byzantine`);
   const perms = sym === undefined ? [] : (sym.permutations ?? allPermutations(cfg.n, cfg.byzantine)).filter((p) => p.some((x, i) => x !== i));
@@ -466,7 +479,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   const p = guarded(protocol);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const hasher = new WorldHasher<S, M>(gst, sym);
+  const hasher = new WorldHasher<S, M>(gst, sym, reboots);
   const visited = new FingerprintSet();
   const parents: number[] = [];
   const via: (Action<M> | null)[] = [];
