@@ -2,13 +2,14 @@ import type { NodeId, Protocol, VoteSlot } from '../../core/types.ts';
 import { ibftByzantineMessages } from './byzantine.ts';
 import { IBFT_INVARIANTS } from './invariants.ts';
 import { lockSplit } from './liveness.ts';
-import { always, defineProtocol, transitions } from '../../core/define.ts';
+import { always, defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { type IbftMessage, describeMessage, isValidBlock, messageKey, validateMessage } from './messages.ts';
 import { type IbftLivenessMutant, type IbftMutant, ibftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { IbftOptions, IbftState } from './state.ts';
 import { ibftAbstraction } from './abstraction.ts';
 import { ibftWaitingFor } from './story.ts';
+import { IBFT_RULES } from './coverage.ts';
 
 export { IBFT_LIVENESS_MUTANTS, IBFT_MUTANTS, IBFT_MUTANT_LIST, type IbftLivenessMutant, type IbftMutant } from './mutants.ts';
 export type { IbftMessage } from './messages.ts';
@@ -48,6 +49,7 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
       ...transitions(IBFT_INVARIANTS),
       // The IBFT 1.0 liveness flaw caught when it happens, not at the post-GST step bound.
       always('lock-split', 'the nodes of a height do not hold locks that leave no block able to reach Q PREPARE-or-COMMIT senders (IBFT 1.0 stuck for ever)', lockSplit),
+      ...IBFT_RULES.map((r) => sometimes<IbftState, IbftMessage>(r.name, r.description, (t) => r.seen(t))),
     ],
     view: (s) => ({
       height: s.seq,

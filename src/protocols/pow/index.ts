@@ -1,5 +1,5 @@
 import type { ByzantineContext, NodeId, Protocol, Timer } from '../../core/types.ts';
-import { defineProtocol, eventually, transitions } from '../../core/define.ts';
+import { defineProtocol, eventually, sometimes, transitions } from '../../core/define.ts';
 import type { PowParams } from './arith.ts';
 import type { Deployment } from './bip9.ts';
 import { byzantineMessages } from './byzantine.ts';
@@ -11,6 +11,7 @@ import { events, init, onEvent, onMessage } from './reducer.ts';
 import type { PowConfig } from './rules.ts';
 import { type PowState, headEntry } from './state.ts';
 import { powAbstraction } from './abstraction.ts';
+import { powRules } from './coverage.ts';
 import { writeAhead } from '../../core/durable.ts';
 import { POW_DURABILITY } from './durable.ts';
 
@@ -55,6 +56,7 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
     properties: [
       ...transitions(powInvariants(cfg.params, cfg.deployment)),
       ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
+      ...powRules(cfg.params).map((r) => sometimes<PowState, PowMessage>(r.name, r.description, (t) => r.seen(t))),
     ],
     view: (s) => ({ height: headEntry(s).block.height, round: 0, step: shortId(s.head), lock: '-' }),
     isValidValue,

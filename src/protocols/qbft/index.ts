@@ -7,9 +7,10 @@ import { QBFT_INVARIANTS } from './invariants.ts';
 import { type QbftLivenessMutant, type QbftMutant, qbftFlagsFor } from './mutants.ts';
 import { init, onMessage, onTimer } from './reducer.ts';
 import type { QbftState } from './state.ts';
-import { defineProtocol, transitions } from '../../core/define.ts';
+import { defineProtocol, sometimes, transitions } from '../../core/define.ts';
 import { qbftAbstraction } from './abstraction.ts';
 import { qbftWaitingFor } from './story.ts';
+import { QBFT_RULES } from './coverage.ts';
 
 export { QBFT_LIVENESS_MUTANTS, QBFT_MUTANTS, QBFT_MUTANT_LIST, type QbftLivenessMutant, type QbftMutant } from './mutants.ts';
 export type { QbftState } from './state.ts';
@@ -23,7 +24,10 @@ export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?
   return defineProtocol<QbftState, IbftMessage>({
     name,
     node: { init: (self, cfg) => init(self, cfg, opts, flags), onMessage, onTimer },
-    properties: transitions(QBFT_INVARIANTS),
+    properties: [
+      ...transitions(QBFT_INVARIANTS),
+      ...QBFT_RULES.map((r) => sometimes<QbftState, IbftMessage>(r.name, r.description, (t) => r.seen(t))),
+    ],
     view: (s) => ({
       height: s.seq,
       round: s.round,
