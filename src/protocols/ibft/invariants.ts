@@ -1,5 +1,5 @@
 import type { Effect, Transition, TransitionInvariant } from '../../core/types.ts';
-import { checkedCommittee, checkedQuorum, decisionCarriesSeals, knownMessages, roundsOf, senders } from './checks.ts';
+import { type Logged, checkedCommittee, checkedQuorum, decisionCarriesSeals, knownMessages, roundsOf, senders } from './checks.ts';
 import type { IbftMessage } from './messages.ts';
 import type { IbftState } from './state.ts';
 
@@ -85,9 +85,10 @@ export const commitSoundIbft: Inv = {
   name: 'commit-sound',
   description: 'a decided block carries Q valid committed seals from distinct committee members of one round (from the message log)',
   check(t: T) {
-    const known = knownMessages(t.before.log, t.input);
+    let known: Logged[] | undefined; // built for the first decision only: most calls decide nothing
     for (const e of t.effects) {
       if (e.kind !== 'decide') continue;
+      known ??= knownMessages(t.before.log, t.input);
       const bad = decisionCarriesSeals(t.node, e.height, e.value, known, initialOf(t.before), t.after.chain, t.before.options.quorum);
       if (bad !== undefined) return bad;
     }

@@ -20,12 +20,16 @@ import type { IbftState } from './state.ts';
  */
 export function lockSplit(w: WorldView<IbftState, IbftMessage>): string | undefined {
   const cfg: ClusterConfig = w.cfg;
-  const correct: NodeId[] = [];
-  for (let i = 0; i < cfg.n; i++) if (!cfg.byzantine.includes(i)) correct.push(i);
-  const seqs = new Set(correct.map((i) => w.states[i]!.seq));
-  if (seqs.size !== 1) return undefined; // someone is ahead: the others will import its block
-  const any = w.states[correct[0]!]!;
+  let any: IbftState | undefined;
+  for (let i = 0; i < cfg.n; i++) {
+    if (cfg.byzantine.includes(i)) continue;
+    const s = w.states[i]!;
+    if (any === undefined) any = s;
+    else if (s.seq !== any.seq) return undefined; // someone is ahead: the others will import its block
+  }
+  if (any === undefined) return undefined;
   const seq = any.seq;
+  if (!twoBlocksHeld(w, seq)) return undefined;
   const members = checkedCommittee(any.n - (any.options.initiallyOutside ?? 0), any.chain);
   const q = checkedQuorum(members.size, any.options.quorum);
   const locks = new Map<string, NodeId[]>();
@@ -72,6 +76,26 @@ export function lockSplit(w: WorldView<IbftState, IbftMessage>): string | undefi
   if (unlocked + wildcards >= q) return undefined;
   const groups = [...locks.entries()].map(([block, who]) => `${block} by [${who.join(',')}]`).join(', ');
   return `height ${seq}: locks ${groups}, ${unlocked} unlocked${wildcards ? `, ${wildcards} Byzantine` : ''}: no block can reach Q=${q} PREPARE-or-COMMIT senders again`;
+}
+
+/**
+ * Do two nodes (any nodes, not only this height's committee; wildcards left out) hold
+ * different blocks at height `seq`, as lockSplit reads holding? Without that no split exists,
+ * and this answers it without allocating: lockSplit runs after every step of every run, and
+ * the locks of one height are almost always on one block.
+ */
+function twoBlocksHeld(w: WorldView<IbftState, IbftMessage>, seq: number): boolean {
+  let first: string | null = null;
+  for (let node = 0; node < w.states.length; node++) {
+    const s = w.states[node]!;
+    if (w.cfg.byzantine.includes(node) && (!w.gst || w.cfg.twins.includes(node))) continue;
+    if (s.seq < seq) continue;
+    const held = s.seq > seq ? s.chain[seq] ?? null : s.locked;
+    if (held === null) continue;
+    if (first === null) first = held;
+    else if (held !== first) return true;
+  }
+  return false;
 }
 
 /** An observer that records the first step at which lockSplit holds (index -1 is init). */

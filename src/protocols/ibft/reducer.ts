@@ -5,7 +5,7 @@ import {
   type Fx, ROUND_CHANGE_TIMER, checkMessage, handleCommit, handleOldPreprepare, handlePrepare, handlePreprepare, handleRoundChange, handleTimeout,
   initialState, isMember, keepFuture, proposeAtRoundZero, syncFromSeals,
 } from './rules.ts';
-import type { IbftOptions, IbftState, Received } from './state.ts';
+import { type IbftOptions, type IbftState, type Received, updated } from './state.ts';
 
 type IStep = Step<IbftState, IbftMessage>;
 
@@ -46,12 +46,12 @@ export function init(self: NodeId, cfg: ClusterConfig, options: IbftOptions, fla
 /** handler.go handleCheckedMsg: dispatch one message of this sequence by type, through checkMessage. */
 function dispatch(s: IbftState, from: NodeId, m: IbftMessage, fx: Fx): IbftState {
   if (!isMember(s, s.self)) return s; // not in the committee: follow the chain by sync only
-  if (m.seq > s.seq) return keepFuture(s, m.seq) ? { ...s, backlog: [...s.backlog, { from, msg: m }] } : s;
+  if (m.seq > s.seq) return keepFuture(s, m.seq) ? updated(s, { backlog: [...s.backlog, { from, msg: m }] }) : s;
   if (m.seq < s.seq) return m.type === 'preprepare' ? handleOldPreprepare(s, from, m, fx) : s;
   if (!isMember(s, from)) return s; // errNotFromCommittee
   const check = checkMessage(s, m.type, m.seq, m.round);
   if (check === 'old') return s;
-  if (check === 'future') return { ...s, backlog: [...s.backlog, { from, msg: m }] };
+  if (check === 'future') return updated(s, { backlog: [...s.backlog, { from, msg: m }] });
   switch (m.type) {
     case 'preprepare':
       return handlePreprepare(s, from, m.block, fx);
@@ -82,7 +82,7 @@ function processBacklogOnce(s: IbftState, fx: Fx): IbftState | undefined {
     const m = r.msg;
     const check = m.seq > s.seq ? 'future' : m.seq < s.seq ? 'old' : checkMessage(s, m.type, m.seq, m.round);
     if (check === 'future') continue;
-    const rest = { ...s, backlog: s.backlog.filter((_x, j) => j !== i) };
+    const rest = updated(s, { backlog: s.backlog.filter((_x, j) => j !== i) });
     return check === 'old' ? rest : dispatch(rest, r.from, m, fx);
   }
   return undefined;
@@ -103,9 +103,11 @@ function settle(s: IbftState, fx: Fx): IbftState {
 function receive(s: IbftState, from: NodeId, m: IbftMessage): IbftState {
   if (m.seq < s.seq) return s;
   const log = [...s.log, { from, msg: m }];
-  if (m.type !== 'commit') return { ...s, log };
-  const heard = s.heardCommits.some((c) => c.seq === m.seq && c.round === m.round && c.digest === m.digest && c.from === from && c.seal === m.seal);
-  return { ...s, log, heardCommits: heard ? s.heardCommits : [...s.heardCommits, { seq: m.seq, round: m.round, digest: m.digest, from, seal: m.seal }] };
+  if (m.type !== 'commit') return updated(s, { log });
+  for (const c of s.heardCommits) {
+    if (c.seq === m.seq && c.round === m.round && c.digest === m.digest && c.from === from && c.seal === m.seal) return updated(s, { log });
+  }
+  return updated(s, { log, heardCommits: [...s.heardCommits, { seq: m.seq, round: m.round, digest: m.digest, from, seal: m.seal }] });
 }
 
 export function onMessage(s: IbftState, from: NodeId, m: IbftMessage): IStep {

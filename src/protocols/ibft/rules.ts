@@ -3,7 +3,7 @@ import {
   type ChainOptions, committeeAfter, faultTolerance, honestVote, initialCommittee, lastProposerOf, proposerFor, quorumSize, voteIsValid,
 } from './committee.ts';
 import { type IbftMessage, makeBlock, parseBlock } from './messages.ts';
-import { type IbftState, MAX_BACKLOG_SEQUENCES_AHEAD, PHASE_ORDER, type Phase } from './state.ts';
+import { type IbftState, MAX_BACKLOG_SEQUENCES_AHEAD, PHASE_ORDER, updated } from './state.ts';
 
 /*
  * The Klaytn design of Istanbul BFT, one handler per event of consensus/istanbul/core
@@ -57,8 +57,7 @@ export function verifyBlock(s: { readonly seq: number; readonly committee: reado
 /** A fresh state for a height with the given chain (core.go startNewRound for a new sequence). */
 export function heightState(base: IbftState, chain: readonly string[], committee: readonly NodeId[]): IbftState {
   const seq = chain.length;
-  const s: IbftState = {
-    ...base,
+  return updated(base, {
     seq,
     round: 0,
     phase: 'AcceptRequest',
@@ -68,7 +67,7 @@ export function heightState(base: IbftState, chain: readonly string[], committee
     committee,
     quorum: quorumSize(committee.length, base.options.quorum),
     f: faultTolerance(committee.length),
-    proposer: 0,
+    proposer: proposerOf({ options: base.options, committee, chain }, seq, 0),
     preprepare: null,
     locked: null,
     prepares: [],
@@ -77,8 +76,7 @@ export function heightState(base: IbftState, chain: readonly string[], committee
     heardCommits: base.heardCommits.filter((c) => c.seq >= seq),
     backlog: base.backlog.filter((r) => r.msg.seq >= seq),
     log: base.log.filter((r) => r.msg.seq >= seq),
-  };
-  return { ...s, proposer: proposerOf(s, seq, 0) };
+  });
 }
 
 export function initialState(base: IbftState): IbftState {
@@ -109,11 +107,13 @@ function sendCommit(s: IbftState, fx: Fx): void {
   fx.push({ kind: 'broadcast', msg: { type: 'commit', seq: s.seq, round: s.round, digest: s.preprepare, seal: true } });
 }
 
-/** The round state of a new round of this sequence (core.go updateRoundState): the lock and its preprepare survive. */
-function renewRoundState(s: IbftState, round: number, keepLock: boolean): IbftState {
+/**
+ * The round state of a new round of this sequence (core.go updateRoundState): the lock and its
+ * preprepare survive; `also` are the caller's other changes, made in the same copy.
+ */
+function renewRoundState(s: IbftState, round: number, keepLock: boolean, also: Pick<Partial<IbftState>, 'waiting' | 'phase' | 'roundChanges'>): IbftState {
   const locked = keepLock ? s.locked : null;
-  return {
-    ...s,
+  return updated(s, {
     round,
     ticks: 0,
     proposer: proposerOf(s, s.seq, round),
@@ -121,7 +121,10 @@ function renewRoundState(s: IbftState, round: number, keepLock: boolean): IbftSt
     preprepare: locked === null ? null : s.preprepare,
     prepares: [],
     commits: [],
-  };
+    waiting: also.waiting,
+    phase: also.phase,
+    roundChanges: also.roundChanges,
+  });
 }
 
 /**
@@ -132,7 +135,7 @@ function renewRoundState(s: IbftState, round: number, keepLock: boolean): IbftSt
  */
 export function startNewRound(s: IbftState, round: number, fx: Fx): IbftState {
   if (round === 0 || round < s.round) return s;
-  const next: IbftState = { ...renewRoundState(s, round, true), roundChanges: [], waiting: false, phase: 'AcceptRequest' };
+  const next = renewRoundState(s, round, true, { roundChanges: [], waiting: false, phase: 'AcceptRequest' });
   if (next.proposer === next.self && isMember(next, next.self)) {
     sendPreprepare(next, next.locked !== null && next.preprepare !== null ? next.preprepare : pendingRequest(next, round), fx);
   }
@@ -146,11 +149,7 @@ export function startNewRound(s: IbftState, round: number, fx: Fx): IbftState {
  */
 function catchUpRound(s: IbftState, round: number, fx: Fx): IbftState {
   const keep = !s.flags.lockDroppedInCatchUp;
-  const next: IbftState = {
-    ...renewRoundState(s, round, keep),
-    waiting: true,
-    roundChanges: s.roundChanges.filter((x) => x.round >= round),
-  };
+  const next = renewRoundState(s, round, keep, { waiting: true, roundChanges: s.roundChanges.filter((x) => x.round >= round) });
   fx.push({ kind: 'setTimer', timer: roundChangeTimer(next.seq, round) });
   return next;
 }
@@ -196,13 +195,13 @@ export function handlePreprepare(s: IbftState, from: NodeId, block: string, fx: 
   if (s.phase !== 'AcceptRequest') return s;
   if (s.locked !== null && !s.flags.lockedNodePreparesOther) {
     if (block === s.locked) {
-      const next: IbftState = { ...s, preprepare: block, phase: 'Prepared' };
+      const next = updated(s, { preprepare: block, phase: 'Prepared' });
       sendCommit(next, fx);
       return next;
     }
     return sendNextRoundChange(s, fx);
   }
-  const next: IbftState = { ...s, preprepare: block, phase: 'Preprepared' };
+  const next = updated(s, { preprepare: block, phase: 'Preprepared' });
   sendPrepare(next, fx);
   return next;
 }
@@ -240,13 +239,13 @@ export function prepareOrCommitSize(s: IbftState): number {
 function maybePrepared(s: IbftState, digest: string, fx: Fx): IbftState {
   if (PHASE_ORDER[s.phase] >= PHASE_ORDER.Prepared) return s;
   if (s.locked !== null && digest === s.locked) {
-    const next: IbftState = { ...s, phase: 'Prepared' };
+    const next = updated(s, { phase: 'Prepared' });
     sendCommit(next, fx);
     return next;
   }
   // Mutant prepared-needs-all: every committee member instead of Q.
   if (prepareOrCommitSize(s) >= (s.flags.preparedNeedsAll === true ? s.committee.length : s.quorum)) {
-    const next: IbftState = { ...s, locked: s.preprepare, phase: 'Prepared' };
+    const next = updated(s, { locked: s.preprepare, phase: 'Prepared' });
     sendCommit(next, fx);
     return next;
   }
@@ -256,7 +255,7 @@ function maybePrepared(s: IbftState, digest: string, fx: Fx): IbftState {
 /** prepare.go handlePrepare (view and state checked): the subject must match (verifyPrepare), then count. */
 export function handlePrepare(s: IbftState, from: NodeId, digest: string, fx: Fx): IbftState {
   if (digest !== s.preprepare) return s; // errInconsistentSubject
-  const next = s.prepares.includes(from) ? s : { ...s, prepares: [...s.prepares, from] };
+  const next = s.prepares.includes(from) ? s : updated(s, { prepares: [...s.prepares, from] });
   return maybePrepared(next, digest, fx);
 }
 
@@ -268,26 +267,27 @@ export function handlePrepare(s: IbftState, from: NodeId, digest: string, fx: Fx
 export function handleCommit(s: IbftState, from: NodeId, digest: string, seal: boolean, fx: Fx): IbftState {
   if (digest !== s.preprepare) return s;
   if (s.options.sealCheck === 'receipt' && !seal) return s;
-  let next = s.commits.some((c) => c.from === from) ? s : { ...s, commits: [...s.commits, { from, seal }] };
+  let next = s.commits.some((c) => c.from === from) ? s : updated(s, { commits: [...s.commits, { from, seal }] });
   next = maybePrepared(next, digest, fx);
   if (PHASE_ORDER[next.phase] < PHASE_ORDER.Committed && next.commits.length >= next.quorum) {
-    return commitProposal({ ...next, locked: next.preprepare }, fx);
+    return commitProposal(next, fx);
   }
   return next;
 }
 
 /**
- * core.go commit(): enter Committed and import the block with the seals of the COMMITs held.
- * backend/engine.go verifyCommittedSeals refuses a block without Q valid seals of distinct
- * committee members: then the lock is released ("Unlock block when insertion fails") and the
- * node asks for the next round.
+ * core.go commit(): lock the block, enter Committed and import the block with the seals of the
+ * COMMITs held. backend/engine.go verifyCommittedSeals refuses a block without Q valid seals of
+ * distinct committee members: then the lock is released ("Unlock block when insertion fails")
+ * and the node asks for the next round. (An import starts the next height, which renews every
+ * field the lock and the phase live in: they are set only on the failing path.)
  */
 function commitProposal(s: IbftState, fx: Fx): IbftState {
-  const committed: IbftState = { ...s, phase: 'Committed' as Phase };
-  const block = committed.preprepare!;
-  const valid = committed.commits.filter((c) => (c.seal || committed.flags.importSkipsSealCheck) && isMember(committed, c.from)).length;
-  if (valid >= committed.quorum) return importBlock(committed, block, fx);
-  return sendNextRoundChange({ ...committed, locked: null }, fx);
+  const block = s.preprepare!;
+  let valid = 0;
+  for (const c of s.commits) if ((c.seal || s.flags.importSkipsSealCheck) && isMember(s, c.from)) valid++;
+  if (valid >= s.quorum) return importBlock(s, block, fx);
+  return sendNextRoundChange(updated(s, { phase: 'Committed', locked: null }), fx);
 }
 
 /** A block is in the chain: decide it, and start the next sequence at round 0 (handler.go handleChainHead -> startNewRound). */
@@ -306,7 +306,7 @@ export function importBlock(s: IbftState, block: string, fx: Fx): IbftState {
 export function handleRoundChange(s: IbftState, from: NodeId, round: number, fx: Fx): IbftState {
   const known = s.roundChanges.some((x) => x.round === round && x.from === from);
   // messageSet.Add of a sender already there overwrites it: the count is unchanged, and the tests below run again.
-  const next = known ? s : { ...s, roundChanges: [...s.roundChanges, { round, from }] };
+  const next = known ? s : updated(s, { roundChanges: [...s.roundChanges, { round, from }] });
   const num = next.roundChanges.filter((x) => x.round === round).length;
   // Mutant round-change-needs-all: every committee member instead of Q.
   const needed = next.flags.roundChangeNeedsAll === true ? next.committee.length : next.quorum;
@@ -328,7 +328,7 @@ export function handleTimeout(s: IbftState, t: Timer, fx: Fx): IbftState {
   if (!isMember(s, s.self) || t.height !== s.seq || t.round !== s.round) return s;
   if (s.ticks + 1 < roundTimeoutTicks(s.round)) {
     fx.push({ kind: 'setTimer', timer: t });
-    return { ...s, ticks: s.ticks + 1 };
+    return updated(s, { ticks: s.ticks + 1 });
   }
   if (!s.waiting) {
     let maxRound = -1;
@@ -348,6 +348,10 @@ export function handleTimeout(s: IbftState, t: Timer, fx: Fx): IbftState {
  * round, or is not in the committee, follows the chain.
  */
 export function syncFromSeals(s: IbftState, fx: Fx): IbftState | undefined {
+  // Runs after every input: first the cheap count that no group can reach Q without.
+  let sealed = 0;
+  for (const c of s.heardCommits) if (c.seq === s.seq && c.seal) sealed++;
+  if (sealed < s.quorum) return undefined;
   const groups = new Map<string, Set<NodeId>>();
   for (const c of s.heardCommits) {
     if (c.seq !== s.seq || !c.seal || !isMember(s, c.from)) continue;

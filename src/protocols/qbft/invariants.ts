@@ -1,5 +1,5 @@
 import type { Effect, Transition, TransitionInvariant } from '../../core/types.ts';
-import { checkedCommittee, checkedQuorum, decisionCarriesSeals, knownMessages, roundsOf, senders } from '../ibft/checks.ts';
+import { type Logged, checkedCommittee, checkedQuorum, decisionCarriesSeals, knownMessages, roundsOf, senders } from '../ibft/checks.ts';
 import type { IbftMessage } from '../ibft/messages.ts';
 import type { QbftState } from './state.ts';
 
@@ -18,7 +18,14 @@ function sent(effects: readonly Effect<IbftMessage>[]): IbftMessage[] {
   return out;
 }
 
-function context(t: T) {
+interface Context {
+  readonly known: Logged[];
+  readonly members: Set<number>;
+  readonly q: number;
+}
+
+/** What a node knew and its committee, for a call that sent something to check (most send nothing that is). */
+function context(t: T): Context {
   const b = t.before;
   const members = checkedCommittee(b.n - (b.options.initiallyOutside ?? 0), b.chain);
   return { known: knownMessages(b.log, t.input), members, q: checkedQuorum(members.size, 'ceil2n3') };
@@ -28,9 +35,10 @@ const commitSound: Inv = {
   name: 'commit-sound',
   description: 'a decided block carries Q valid committed seals from distinct committee members of one round (from the message log)',
   check(t) {
-    const known = knownMessages(t.before.log, t.input);
+    let known: Logged[] | undefined;
     for (const e of t.effects) {
       if (e.kind !== 'decide') continue;
+      known ??= knownMessages(t.before.log, t.input);
       const bad = decisionCarriesSeals(t.node, e.height, e.value, known, t.before.n - (t.before.options.initiallyOutside ?? 0), t.after.chain, 'ceil2n3');
       if (bad !== undefined) return bad;
     }
@@ -43,9 +51,10 @@ const commitBacked: Inv = {
   name: 'commit-backed',
   description: 'a COMMIT for block b in round r follows Q PREPAREs for b in r from distinct committee members',
   check(t) {
-    const ctx = context(t);
+    let ctx: Context | undefined;
     for (const m of sent(t.effects)) {
       if (m.type !== 'commit' || m.seq !== t.before.seq) continue;
+      ctx ??= context(t);
       const who = senders(ctx.known, ctx.members, (x) => x.type === 'prepare' && x.seq === m.seq && x.round === m.round && x.digest === m.digest);
       if (who.size < ctx.q) return `node ${t.node} sent COMMIT ${m.digest} at h${m.seq} r${m.round} with ${who.size} PREPAREs, needs ${ctx.q}`;
     }
@@ -61,14 +70,15 @@ const proposalJustified: Inv = {
   name: 'proposal-justified',
   description: 'a round > 0 proposal carries Q received round changes of its round and re-proposes the highest prepared block among them',
   check(t) {
-    const ctx = context(t);
+    let ctx: Context | undefined;
     for (const m of sent(t.effects)) {
       if (m.type !== 'preprepare' || m.round === 0 || m.seq !== t.before.seq) continue;
+      const c = (ctx ??= context(t));
       const story = `node ${t.node} proposed ${m.block} at h${m.seq} r${m.round}`;
-      const real = m.rcs.filter((rc) => ctx.known.some((k) => k.from === rc.from && k.msg.type === 'roundchange' && k.msg.seq === m.seq &&
+      const real = m.rcs.filter((rc) => c.known.some((k) => k.from === rc.from && k.msg.type === 'roundchange' && k.msg.seq === m.seq &&
         k.msg.round === rc.round && rc.round === m.round && JSON.stringify(k.msg.prepared) === JSON.stringify(rc.prepared)));
-      const distinct = new Set(real.map((rc) => rc.from).filter((x) => ctx.members.has(x)));
-      if (distinct.size < ctx.q) return `${story} with ${distinct.size} received round changes of that round, needs ${ctx.q}`;
+      const distinct = new Set(real.map((rc) => rc.from).filter((x) => c.members.has(x)));
+      if (distinct.size < c.q) return `${story} with ${distinct.size} received round changes of that round, needs ${c.q}`;
       let top = -1;
       let topBlock: string | undefined;
       for (const rc of real) if (rc.prepared !== null && rc.prepared.round > top) { top = rc.prepared.round; topBlock = rc.prepared.block; }
@@ -83,7 +93,7 @@ const proposalJustified: Inv = {
  * own PREPARE of b in r, then Q PREPAREs of b in r, all before its first own message of a
  * later round (every way out of a round sends one: ROUND-CHANGE, PREPARE or PROPOSAL).
  */
-function preparedIn(known: ReturnType<typeof context>['known'], members: Set<number>, q: number, node: number, h: number, r: number): string | undefined {
+function preparedIn(known: readonly Logged[], members: Set<number>, q: number, node: number, h: number, r: number): string | undefined {
   let block: string | undefined;
   const who = new Set<number>();
   for (const { from, msg } of known) {
@@ -102,9 +112,10 @@ const roundChangeCarriesPrepared: Inv = {
   name: 'round-change-carries-prepared',
   description: 'a ROUND-CHANGE carries the latest round in which the node prepared a block (its PREPARE, then Q PREPAREs for it, before it left the round), if any',
   check(t) {
-    const ctx = context(t);
+    let ctx: Context | undefined;
     for (const m of sent(t.effects)) {
       if (m.type !== 'roundchange' || m.seq !== t.before.seq) continue;
+      ctx ??= context(t);
       let latest = -1;
       let block: string | undefined;
       for (const r of roundsOf(ctx.known, m.seq)) {

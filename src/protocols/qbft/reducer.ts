@@ -3,7 +3,7 @@ import type { ChainOptions } from '../ibft/committee.ts';
 import type { IbftMessage } from '../ibft/messages.ts';
 import type { QbftFlags } from './mutants.ts';
 import { FOLLOWER_RULES, type Fx, MEMBER_RULES, ROUND_TIMER, initialState, isMember, startHeight, uponRoundTimeout } from './rules.ts';
-import type { QbftState } from './state.ts';
+import { type QbftState, updated } from './state.ts';
 
 type QStep = Step<QbftState, IbftMessage>;
 
@@ -37,7 +37,7 @@ function progress(s: QbftState, fx: Fx): QbftState {
 export function onMessage(s: QbftState, from: NodeId, m: IbftMessage): QStep {
   if (m.seq < s.seq) return { state: s, effects: [] };
   const fx: Fx = [];
-  return { state: progress({ ...s, log: [...s.log, { from, msg: m }] }, fx), effects: fx };
+  return { state: progress(updated(s, { log: [...s.log, { from, msg: m }] }), fx), effects: fx };
 }
 
 export function onTimer(s: QbftState, t: Timer): QStep {

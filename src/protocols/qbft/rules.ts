@@ -4,7 +4,7 @@ import {
 } from '../ibft/committee.ts';
 import { type IbftMessage, type PreparedCertificate, type SignedRoundChange, makeBlock } from '../ibft/messages.ts';
 import { verifyBlock } from '../ibft/rules.ts';
-import type { QbftState } from './state.ts';
+import { type QbftState, updated } from './state.ts';
 
 /*
  * QBFT, one function per upon-rule of the Consensys formal specification
@@ -45,8 +45,7 @@ function qbftQuorum(size: number): number {
 /** The state at the start of a height whose chain is `chain` (UponCommit / UponNewBlock reset). */
 export function heightState(base: QbftState, chain: readonly string[], committee: readonly NodeId[]): QbftState {
   const seq = chain.length;
-  return {
-    ...base,
+  return updated(base, {
     seq,
     round: 0,
     ticks: 0,
@@ -59,7 +58,7 @@ export function heightState(base: QbftState, chain: readonly string[], committee
     committedRound: -1,
     proposedRound: -1,
     log: base.log.filter((r) => r.msg.seq >= seq),
-  };
+  });
 }
 
 export function initialState(base: QbftState): QbftState {
@@ -75,7 +74,7 @@ export function startHeight(s: QbftState, fx: Fx): QbftState {
   fx.push({ kind: 'setTimer', timer: roundTimer(s.seq, 0) });
   if (!isMember(s, s.self) || proposerOf(s, s.seq, 0) !== s.self) return s;
   fx.push({ kind: 'broadcast', msg: { type: 'preprepare', seq: s.seq, round: 0, block: freshBlock(s, 0), rcs: [], cert: null } });
-  return { ...s, proposedRound: 0 };
+  return updated(s, { proposedRound: 0 });
 }
 
 /** Decide a block, move to the next height (UponCommit / UponNewBlock). */
@@ -137,7 +136,7 @@ export const uponProposal: Rule = (s, fx) => {
     if (!justified(s, from, msg)) continue;
     if (msg.round > s.round) fx.push({ kind: 'setTimer', timer: roundTimer(s.seq, msg.round) });
     fx.push({ kind: 'broadcast', msg: { type: 'prepare', seq: s.seq, round: msg.round, digest: msg.block } });
-    return { ...s, round: msg.round, ticks: msg.round > s.round ? 0 : s.ticks, accepted: msg.block };
+    return updated(s, { round: msg.round, ticks: msg.round > s.round ? 0 : s.ticks, accepted: msg.block });
   }
   return undefined;
 };
@@ -152,10 +151,10 @@ export const uponPrepare: Rule = (s, fx) => {
   // Mutant commit-needs-all-prepares: prepared on a quorum as written, but COMMIT only on PREPAREs from every member.
   if (s.flags.commitNeedsAllPrepares === true && who.length < s.committee.length) {
     const p = s.prepared;
-    return p !== null && p.round === s.round && p.block === block && p.signers.length === who.length ? undefined : { ...s, prepared };
+    return p !== null && p.round === s.round && p.block === block && p.signers.length === who.length ? undefined : updated(s, { prepared });
   }
   fx.push({ kind: 'broadcast', msg: { type: 'commit', seq: s.seq, round: s.round, digest: block, seal: true } });
-  return { ...s, prepared, committedRound: s.round };
+  return updated(s, { prepared, committedRound: s.round });
 };
 
 /** UponCommit: Q COMMITs with valid seals for the accepted block in this round: decide it. */
@@ -168,6 +167,10 @@ export const uponCommit: Rule = (s, fx) => {
 
 /** UponNewBlock: a block of this height with Q valid seals of distinct members from one round is imported, by anyone. */
 export const uponNewBlock: Rule = (s, fx) => {
+  // Tried after every input: first the cheap count that no group can reach Q without.
+  let sealed = 0;
+  for (const { msg } of s.log) if (msg.type === 'commit' && msg.seq === s.seq && msg.seal) sealed++;
+  if (sealed < s.quorum) return undefined;
   const groups = new Map<string, Set<NodeId>>();
   for (const { from, msg } of s.log) {
     if (msg.type !== 'commit' || msg.seq !== s.seq || !msg.seal || !isMember(s, from)) continue;
@@ -213,7 +216,7 @@ export const uponRoundChangeQuorum: Rule = (s, fx) => {
     const block = best === null ? freshBlock(s, r) : best.block;
     fx.push({ kind: 'broadcast', msg: { type: 'preprepare', seq: s.seq, round: r, block, rcs, cert: best } });
     if (r > s.round) fx.push({ kind: 'setTimer', timer: roundTimer(s.seq, r) });
-    return { ...s, round: r, ticks: r > s.round ? 0 : s.ticks, accepted: r > s.round ? null : s.accepted, proposedRound: r };
+    return updated(s, { round: r, ticks: r > s.round ? 0 : s.ticks, accepted: r > s.round ? null : s.accepted, proposedRound: r });
   }
   return undefined;
 };
@@ -234,7 +237,7 @@ export const uponRoundChangeCatchUp: Rule = (s, fx) => {
   const round = Math.min(...rounds);
   fx.push({ kind: 'broadcast', msg: roundChange(s, round) });
   fx.push({ kind: 'setTimer', timer: roundTimer(s.seq, round) });
-  return { ...s, round, ticks: 0, accepted: null };
+  return updated(s, { round, ticks: 0, accepted: null });
 };
 
 /** UponRoundTimeout: the timer of the current round ran out: next round, send a round change. */
@@ -242,12 +245,12 @@ export function uponRoundTimeout(s: QbftState, t: Timer, fx: Fx): QbftState | un
   if (!isMember(s, s.self) || t.height !== s.seq || t.round !== s.round) return undefined;
   if (s.ticks + 1 < roundTimeoutTicks(s.round)) {
     fx.push({ kind: 'setTimer', timer: t });
-    return { ...s, ticks: s.ticks + 1 };
+    return updated(s, { ticks: s.ticks + 1 });
   }
   const round = s.round + 1;
   fx.push({ kind: 'broadcast', msg: roundChange(s, round) });
   fx.push({ kind: 'setTimer', timer: roundTimer(s.seq, round) });
-  return { ...s, round, ticks: 0, accepted: null };
+  return updated(s, { round, ticks: 0, accepted: null });
 }
 
 /** In the order the reducer tries them (NodeNextSubStep lists them without order; decisions first). */

@@ -30,3 +30,31 @@ export interface QbftState {
   /** messagesReceived: every message of this height or later, as received. */
   readonly log: readonly Received[];
 }
+
+/**
+ * `s` with the fields of `change` replaced (a field given as undefined is left as it was: no
+ * field of the state is ever undefined). Written out field by field, in the order init lists
+ * them (the order traces print, so fixtures keep their fingerprints), because an object spread
+ * `{ ...s, x }` of a reducer state measured several times slower in V8 than one literal (see
+ * ibft/state.ts updated).
+ */
+export function updated(s: QbftState, change: Partial<QbftState>): QbftState {
+  return {
+    self: s.self,
+    n: s.n,
+    options: s.options,
+    flags: s.flags,
+    seq: change.seq ?? s.seq,
+    round: change.round ?? s.round,
+    ticks: change.ticks ?? s.ticks,
+    committee: change.committee ?? s.committee,
+    quorum: change.quorum ?? s.quorum,
+    f: change.f ?? s.f,
+    accepted: change.accepted !== undefined ? change.accepted : s.accepted,
+    prepared: change.prepared !== undefined ? change.prepared : s.prepared,
+    committedRound: change.committedRound ?? s.committedRound,
+    proposedRound: change.proposedRound ?? s.proposedRound,
+    chain: change.chain ?? s.chain,
+    log: change.log ?? s.log,
+  };
+}
