@@ -15,6 +15,7 @@ import { type StreamletMessage, blockId, describeMessage, validateMessage } from
 import { type Bug, type StreamletState, init, onEpochTimer, onMessage } from './node.ts';
 import { properties } from './properties.ts';
 import { byzantineMessages } from './byzantine.ts';
+import { waitingFor } from './story.ts';
 
 export type { StreamletState } from './node.ts';
 export type { Block, StreamletMessage } from './messages.ts';
@@ -54,5 +55,6 @@ export default function streamlet(mutant?: string): ProtocolSpec<StreamletState,
     describe: describeMessage,
     view,
     validateMessage,
+    waitingFor,
   };
 }

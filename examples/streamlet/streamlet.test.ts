@@ -37,6 +37,18 @@ describe('streamlet: the correct protocol', () => {
   });
 });
 
+describe('streamlet: the termination story', () => {
+  it('names what each node waits for when the post-GST bound is too short (the spec\'s waitingFor)', () => {
+    // Synchronous from the start, Byzantine node 1 honest, but only 20 post-GST steps for 3 heights.
+    const r = check(build(), { cfg: { ...clusterConfig(4, { heights: 3, byzantine: [1] }), gstStepBound: 20 }, tape: [] });
+    expect(r.violation?.invariant).toBe('termination');
+    const story = r.violation!.detail.split('   · ')[1]!.split(' · ');
+    expect(story[0]).toBe('node 0 waits for the PROPOSAL of epoch 2 from leader node 2; finalized 0 of 3, longest notarized chain 1');
+    expect(story[1]).toMatch(/^node 2 voted for the epoch-1 block e1\.\w+: VOTEs from 4 node\(s\), 3 notarize it, from nodes 0, 1, 2, 3; finalized 0 of 3/);
+    expect(story).toHaveLength(3);
+  });
+});
+
 describe('streamlet: single rules', () => {
   const cfg = clusterConfig(4);
   const node = streamlet().node;

@@ -49,7 +49,7 @@ export function ibft(name = 'ibft', options: Partial<IbftOptions> = {}, mutant?:
       ...transitions(IBFT_INVARIANTS),
       // The IBFT 1.0 liveness flaw caught when it happens, not at the post-GST step bound.
       always('lock-split', 'the nodes of a height do not hold locks that leave no block able to reach Q PREPARE-or-COMMIT senders (IBFT 1.0 stuck for ever)', lockSplit),
-      ...IBFT_RULES.map((r) => sometimes<IbftState, IbftMessage>(r.name, r.description, (t) => r.seen(t))),
+      ...IBFT_RULES.map((r) => sometimes<IbftState, IbftMessage>(r.name, r.description, r.seen)),
     ],
     view: (s) => ({
       height: s.seq,

@@ -56,7 +56,7 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
     properties: [
       ...transitions(powInvariants(cfg.params, cfg.deployment)),
       ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
-      ...powRules(cfg.params).map((r) => sometimes<PowState, PowMessage>(r.name, r.description, (t) => r.seen(t))),
+      ...powRules(cfg.params).map((r) => sometimes<PowState, PowMessage>(r.name, r.description, r.seen)),
     ],
     view: (s) => ({ height: headEntry(s).block.height, round: 0, step: shortId(s.head), lock: '-' }),
     isValidValue,

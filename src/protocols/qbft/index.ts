@@ -26,7 +26,7 @@ export function qbft(name = 'qbft', options: Partial<ChainOptions> = {}, mutant?
     node: { init: (self, cfg) => init(self, cfg, opts, flags), onMessage, onTimer },
     properties: [
       ...transitions(QBFT_INVARIANTS),
-      ...QBFT_RULES.map((r) => sometimes<QbftState, IbftMessage>(r.name, r.description, (t) => r.seen(t))),
+      ...QBFT_RULES.map((r) => sometimes<QbftState, IbftMessage>(r.name, r.description, r.seen)),
     ],
     view: (s) => ({
       height: s.seq,
