@@ -32,6 +32,11 @@
  *     (4.7 CPU s), tendermint old-pol-accepted-n7 517 -> 333 (6.0 CPU s): both above 150. Both break
  *     hundreds of steps into the synchronous tail and are 1-minimal under removal (no single action
  *     can go); a second round through the tape shrink gave 153 and 333.
+ *     Session 8: both regenerated from guided finds at n=7 (`npm run fuzz -- --protocol P --mutant M
+ *     --n 7 --strategy guided --seed dK --workers 1`), shrunk by the same pipeline: old-pol-accepted
+ *     108, 257, 325 adversary actions (seeds d1, d2, d3), commit-without-direct-parent 124, 133, 123;
+ *     the fixtures keep the shortest (108 and 123 actions before GST; reminimize finds nothing to
+ *     cut). Shorter raw runs shrink shorter: the search that finds the bug decides most of the length.
  */
 import { parseArgs } from 'node:util';
 import { cpus } from 'node:os';
