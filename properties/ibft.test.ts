@@ -19,6 +19,7 @@ import {
 } from '../src/protocols/ibft/committee.ts';
 import { checkedQuorum } from '../src/protocols/ibft/checks.ts';
 import { ibftWideByzantineMessages } from '../src/protocols/ibft/byzantine.ts';
+import { ibftSealAttackMessages, ibftUnderSealAttack } from '../src/protocols/ibft/attack-seal.ts';
 import { makeBlock, parseBlock, validateMessage } from '../src/protocols/ibft/messages.ts';
 import { FIXTURE_ROOT } from './support.ts';
 import { join } from 'node:path';
@@ -325,6 +326,67 @@ describe('ibft: the invalid committed seal attack (n=4, one Byzantine node)', ()
     const r = execute(p, fx.config, (w, i) => (i < prefix.length ? prefix[i] as never : w.gst ? synchronousTail(p, w) : { kind: 'gst' }));
     expect(r.violation).toBeUndefined();
     expect(r.world.decisions.filter((_d, i) => i !== 1).map((d) => d[0])).toEqual(['h0r0p0', 'h0r0p0', 'h0r0p0']);
+  });
+
+  /*
+   * The fuzzer's find (issue 9: "found by the fuzzer from a documented shape"). Two things made
+   * it findable: the attack's own vocabulary (attack-seal.ts: bad seals, round changes, the
+   * Byzantine proposer's second block and its valid COMMIT) and tapes that deliver between the
+   * adversary's choices (shape deliverShare: 3 tape entries of 4 are "deliver the next
+   * message"), so timeouts no longer move every node to round 1 before the seals are counted.
+   * Runs to the first agreement violation (fuzzScenario + runTape over SEAL_SHAPE, lock-split
+   * left out so that a run goes on to its fork; `npx tsx`, 2 shared cores loaded by other
+   * engineers), seeds m1..m6: 21,872, 15,974, 62,111, >200,000, 224, 27,507 (median 24,690,
+   * about 6 s of CPU per find); the focused vocabulary (byzantine.ts): 1 of 6 seeds within 40,000
+   * (m4 at 2,873); the seal-attack vocabulary without deliverShare: none of 6 within 40,000.
+   * The test pins m5, whose find is cheap; BUDGET is >= 5x the median and >= 2x the worst seen.
+   * With the default invariants a campaign of this shape stops sooner at the split locks
+   * (lock-split, m1..m6: 406 to 6,805 runs): `fuzz --keep-going` reports both.
+   * What the fuzzer found differs from the constructed schedule: the Byzantine node is not the
+   * next proposer; it sends the bad seals, lets a correct proposer carry nodes 0 and 1 to round
+   * 1, and after GST releases its valid round-0 seal, which completes a Q-seal certificate of
+   * h0r0p0 at node 0 (block sync) while node 2 decided h0r1p1.
+   */
+  const SEAL_SHAPE: ScenarioShape = {
+    ...DEFAULT_SHAPE, sizes: [4], maxHeights: 1, maxTape: 40, strategy: 'priority', byzantineCount: 1, deliverShare: 0.75,
+    maxFaults: { drops: 0, duplicates: 0, crashes: 0, partitions: 0, injections: 6 },
+  };
+  const SEAL_BUDGET = 400_000;
+  const failedImports = (p: ReturnType<typeof ibft>, cfg: typeof fx.config, actions: typeof fx.actions): number => {
+    let n = 0;
+    runActions(p, cfg, actions as never, {
+      observe: (_i, _a, _w, rec) => {
+        for (const t of rec.transitions) if (!cfg.byzantine.includes(t.node) && t.before.locked !== null && t.after.locked === null && t.after.seq === t.before.seq) n++;
+      },
+    });
+    return n;
+  };
+
+  it('the fuzzer finds the fork from SEAL_SHAPE with the seal-attack vocabulary (seed m5, scenario 224)', () => {
+    const out = fuzzCampaign(ibftUnderSealAttack(), { seed: 'm5', start: 0, end: SEAL_BUDGET, shrink: false, shape: SEAL_SHAPE });
+    expect(out.failure?.result.violation?.invariant, `no fork in ${SEAL_BUDGET} scenarios`).toBe('agreement');
+    expect(out.runs).toBe(224);
+    // It is the attack: correct nodes failed an import (3 COMMITs, fewer than Q valid seals) and unlocked.
+    const { cfg } = out.failure!.scenario;
+    expect(failedImports(ibft(), cfg, out.failure!.result.actions)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the same scenarios fork neither ibft-kaia (seals checked on receipt)', () => {
+    const kaia = { ...createProtocol('ibft-kaia'), byzantineMessages: ibftSealAttackMessages } as ReturnType<typeof ibft>;
+    const out = fuzzCampaign(kaia, { seed: 'm5', start: 0, end: 224, shrink: false, shape: SEAL_SHAPE });
+    expect(out.failure).toBeUndefined();
+  });
+
+  it('the shrunk find: two bad seals, two failed imports, node 0 imports h0r0p0 by sync after node 2 decided h0r1p1', () => {
+    const found = readFixture(join(FIXTURE_ROOT, 'ibft', 'invalid-seal-attack-found.json'));
+    const r = runActions(createProtocol('ibft'), found.config, found.actions as never);
+    expect(r.violation?.invariant).toBe('agreement');
+    expect(r.violation?.detail).toMatch(/node 0 decided "h0r0p0" but node 2 decided "h0r1p1"/);
+    const bad = found.actions.filter((a) => a.kind === 'inject' && (a.msg as { seal?: boolean }).seal === false);
+    expect(bad.map((a) => (a as { to: number }).to).sort()).toEqual([0, 1]);
+    expect(failedImports(ibft(), found.config, found.actions)).toBe(2);
+    // Checked on receipt (Kaia), the same schedule neither forks: the bad COMMITs are refused.
+    expect(runActions(createProtocol('ibft-kaia'), found.config, found.actions as never).violation?.invariant).not.toBe('agreement');
   });
 });
 

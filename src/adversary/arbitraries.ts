@@ -46,6 +46,16 @@ export interface ScenarioShape {
    * Absent: the scenarios of a seed are exactly what they always were.
    */
   readonly byzantineCount?: number;
+  /**
+   * The share (0..1) of tape entries that are 0, "deliver the next message" (the oldest one, or
+   * the priority strategy's pick; a timer only when nothing is in flight): timeouts and faults
+   * come less often between deliveries, as when timeouts are long compared to message delays.
+   * Attacks that need a run of protocol steps between a few adversarial choices (the invalid
+   * committed seal attack on IBFT, properties/ibft.test.ts) are found far sooner. Drawn from a
+   * stream of its own (seedrandom of `seed/index/deliver`) over the tape the seed always drew:
+   * absent, every scenario of a seed is what it always was. The seedrandom fuzzer only.
+   */
+  readonly deliverShare?: number;
   readonly maxHeights: number;
   readonly maxTape: number;
 }

@@ -39,7 +39,8 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   // postGst draws nothing: the scenarios of a seed are the same with it or without it.
   const cfg: ClusterConfig = clusterConfig(n, { heights, byzantine, twins, faults, ...(shape.postGst === true ? { postGst: true } : {}), ...(byzantine.length > f ? { beyondF: true } : {}) });
   const length = int(0, shape.maxTape);
-  const tape = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
+  const drawn = Array.from({ length }, () => int(0, TAPE_VALUE_MAX));
+  const tape = shape.deliverShare === undefined ? drawn : quieter(drawn, shape.deliverShare, seedrandom(`${seed}/${index}/deliver`));
   const strategy = shape.strategy ?? 'uniform';
   if (strategy === 'uniform' || (strategy === 'mixed' && rng() < 0.5)) return { cfg, tape };
   // Drawn after everything else: the uniform scenarios of a seed are the same whatever the strategy.
@@ -50,4 +51,9 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
   }
   const changes = Array.from({ length: int(1, 3) }, () => int(0, Math.max(0, length - 1)));
   return { cfg, tape, priority: { order, changes } };
+}
+
+/** The tape with each entry set to 0 ("deliver the next message") with probability `share` (ScenarioShape.deliverShare). */
+function quieter(tape: readonly number[], share: number, rng: () => number): number[] {
+  return tape.map((x) => (rng() < share ? 0 : x));
 }
