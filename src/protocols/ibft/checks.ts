@@ -49,7 +49,9 @@ export function senders(known: readonly Logged[], members: Set<NodeId>, pick: (m
 
 /** The rounds of `seq` that appear in the known messages. */
 export function roundsOf(known: readonly Logged[], seq: number): number[] {
-  return [...new Set(known.filter((x) => x.msg.seq === seq).map((x) => x.msg.round))].sort((a, b) => a - b);
+  const rounds: number[] = [];
+  for (const { msg } of known) if (msg.seq === seq && !rounds.includes(msg.round)) rounds.push(msg.round);
+  return rounds.sort((a, b) => a - b);
 }
 
 /**

@@ -53,6 +53,9 @@ export function lockSplit(w: WorldView<IbftState, IbftMessage>): string | undefi
     else locks.set(held, [...(locks.get(held) ?? []), node]);
   }
   if (locks.size < 2) return undefined;
+  // The seals below only add backers: when the locks alone leave a block able to reach Q, stop here.
+  if (unlocked + wildcards >= q) return undefined;
+  for (const holders of locks.values()) if (holders.length + unlocked + wildcards >= q) return undefined;
   // Seals already signed also back a block: a node imports a block once it holds Q valid seals
   // of one round (block sync), and after GST every signed COMMIT reaches every correct node.
   // Count, per block, the members whose valid-seal COMMIT for it at this height exists in

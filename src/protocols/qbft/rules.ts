@@ -205,6 +205,10 @@ function roundChangesFor(s: QbftState, round: number): SignedRoundChange[] {
  * prepared block among them with its certificate, or a new block if none is prepared.
  */
 export const uponRoundChangeQuorum: Rule = (s, fx) => {
+  // Tried after every input: no round has Q round changes unless all of them together reach Q.
+  let count = 0;
+  for (const { msg } of s.log) if (msg.type === 'roundchange' && msg.seq === s.seq && msg.round >= s.round && msg.round > s.proposedRound) count++;
+  if (count < s.quorum) return undefined;
   const rounds = new Set<number>();
   for (const { msg } of s.log) if (msg.type === 'roundchange' && msg.seq === s.seq && msg.round >= s.round && msg.round > s.proposedRound) rounds.add(msg.round);
   for (const r of [...rounds].sort((a, b) => b - a)) {
@@ -227,6 +231,10 @@ export const uponRoundChangeQuorum: Rule = (s, fx) => {
  * jump the rule allows) and send a round change for it.
  */
 export const uponRoundChangeCatchUp: Rule = (s, fx) => {
+  // Tried after every input: F+1 senders need at least F+1 such messages.
+  let count = 0;
+  for (const { msg } of s.log) if (msg.type === 'roundchange' && msg.seq === s.seq && msg.round > s.round) count++;
+  if (count < s.f + 1) return undefined;
   const highest = new Map<NodeId, number>();
   for (const { from, msg } of s.log) {
     if (msg.type !== 'roundchange' || msg.seq !== s.seq || msg.round <= s.round || !isMember(s, from)) continue;
