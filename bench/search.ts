@@ -28,10 +28,7 @@ import { PROTOCOLS } from '../src/protocols/registry.ts';
 import { fuzzCampaign, randomScheduler } from '../src/search/random.ts';
 import { guidedCampaign } from '../src/search/guided.ts';
 import { measured, roundsCampaign } from '../src/search/scheduler.ts';
-import * as tendermintMutants from '../src/protocols/tendermint/mutants.ts';
-import * as hotstuffMutants from '../src/protocols/hotstuff/mutants.ts';
-import * as ibftMutants from '../src/protocols/ibft/mutants.ts';
-import * as qbftMutants from '../src/protocols/qbft/mutants.ts';
+import { withMutantNeeds } from '../src/cli/options.ts';
 
 const STRATEGIES = ['uniform', 'priority', 'mixed', 'guided'] as const;
 type Strategy = (typeof STRATEGIES)[number];
@@ -48,21 +45,19 @@ const { values } = parseArgs({
     'no-kills': { type: 'boolean', default: false },
     'no-coverage': { type: 'boolean', default: false },
     skip: { type: 'string', default: '' },
-    liveness: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   console.log(`usage: npx tsx bench/search.ts [--protocols a,b] [--mutants m,..] [--n 4,7] [--strategies ${STRATEGIES.join(',')}]
-       [--seeds K] [--cap SECONDS] [--coverage-seconds S] [--no-kills] [--no-coverage] [--skip m,..] [--liveness]
+       [--seeds K] [--cap SECONDS] [--coverage-seconds S] [--no-kills] [--no-coverage] [--skip m,..]
 
 Kills: for each protocol, mutant, n and strategy, K seeds (search-1..search-K), each run
 until its first failure or CAP seconds (default 60): runs and seconds, median and worst,
 misses. Target (issue 12): median under 10 s and worst under 60 s for every mutant.
---skip leaves mutants out. The liveness mutants (each protocol's *_LIVENESS_MUTANTS: safe,
-they stall when a node stays away after GST) are left out unless --liveness: the default
-shape's honest behaviour after GST finds them only by luck (properties/liveness.test.ts
-kills them with the post-GST shape).
+--skip leaves mutants out. Each mutant runs with what it needs of the adversary turned on, as
+fuzz --mutant does (MutantInfo.needs, shown in the mutant column): crash-recovery mutants
+get --reboots 2, liveness mutants --post-gst.
 Coverage: each strategy for S seconds (default 10) on every correct protocol at each n:
 distinct abstract cluster states reached, per second; target guided >= 2x uniform.`);
   process.exit(0);
@@ -75,14 +70,12 @@ for (const s of strategies) if (!STRATEGIES.includes(s)) throw new Error(`--stra
 const seeds = Array.from({ length: Number(values.seeds) }, (_, i) => `search-${i + 1}`);
 const cap = Number(values.cap) * 1000;
 const mutantFilter = values.mutants ? new Set(values.mutants.split(',')) : undefined;
-// Every protocol's *_LIVENESS_MUTANTS export (by name, so a protocol without one is fine).
-const LIVENESS = new Set(
-  [tendermintMutants, hotstuffMutants, ibftMutants, qbftMutants].flatMap((m) => Object.entries(m).filter(([k]) => k.endsWith('_LIVENESS_MUTANTS')).flatMap(([, v]) => Object.keys(v as object))),
-);
-const skipped = (mutant: string) => values.skip.split(',').includes(mutant) || (!values.liveness && LIVENESS.has(mutant) && !mutantFilter?.has(mutant));
+const skipped = (mutant: string) => values.skip.split(',').includes(mutant);
 
-function shapeOf(n: number, strategy: Strategy): ScenarioShape {
-  return campaignShape({ sizes: [n], strategy: strategy === 'guided' ? 'mixed' : strategy });
+/** The default command's shape at size n, with what the mutant needs turned on as `fuzz --mutant` does. */
+function shapeOf(n: number, strategy: Strategy, name?: string, mutant?: string): ScenarioShape {
+  const shape = campaignShape({ sizes: [n], strategy: strategy === 'guided' ? 'mixed' : strategy });
+  return withMutantNeeds(shape, mutant === undefined ? undefined : PROTOCOLS[name!]!.mutants.find((m) => m.name === mutant)).shape;
 }
 
 function median(xs: readonly number[]): number {
@@ -93,7 +86,7 @@ function median(xs: readonly number[]): number {
 /** Runs and seconds to the first failure, or undefined runs on a miss (nothing within the cap). */
 function kill(name: string, mutant: string, n: number, strategy: Strategy, seed: string): { runs: number | undefined; seconds: number } {
   const p = PROTOCOLS[name]!.create(mutant);
-  const shape = shapeOf(n, strategy);
+  const shape = shapeOf(n, strategy, name, mutant);
   const t0 = performance.now();
   const options = { seed, start: 0, end: 10_000_000, shape, shrink: false, deadline: Date.now() + cap };
   const out = strategy === 'guided' ? guidedCampaign(p, options) : fuzzCampaign(p, options);
@@ -107,7 +100,7 @@ if (!values['no-kills']) {
   console.log(['protocol', 'mutant', 'n', 'strategy', 'runs med', 'runs worst', 's med', 's worst', 'misses'].join('\t'));
   const missed: string[] = [];
   for (const name of protocols) {
-    for (const { name: mutant } of PROTOCOLS[name]!.mutants) {
+    for (const { name: mutant, needs } of PROTOCOLS[name]!.mutants) {
       if ((mutantFilter && !mutantFilter.has(mutant)) || skipped(mutant)) continue;
       for (const n of sizes) {
         for (const strategy of strategies) {
@@ -117,7 +110,7 @@ if (!values['no-kills']) {
           const secs = results.map((r) => (r.runs === undefined ? Number(values.cap) : r.seconds));
           const medS = median(secs);
           const worstS = Math.max(...secs);
-          console.log([name, mutant, n, strategy, median(runs), Math.max(...runs), fmt(medS), fmt(worstS), misses].join('\t'));
+          console.log([name, needs ? `${mutant} (${needs})` : mutant, n, strategy, median(runs), Math.max(...runs), fmt(medS), fmt(worstS), misses].join('\t'));
           if (misses > 0 || medS >= 10 || worstS >= 60) missed.push(`${name}/${mutant} n=${n} ${strategy}: median ${fmt(medS)} s, worst ${fmt(worstS)} s, ${misses} miss(es)`);
         }
       }

@@ -80,3 +80,27 @@ describe('cli', () => {
     expect(one.out).toMatch(/RESULT: [a-z-]+ broken after \d+ scenario/);
   });
 });
+
+describe('fuzz --mutant turns on what the mutant needs of the adversary', () => {
+  it('crash-recovery mutants get reboots, liveness mutants post-GST behaviour, the others the shape as given', async () => {
+    const { PROTOCOLS } = await import('../src/protocols/registry.ts');
+    const { withMutantNeeds } = await import('../src/cli/options.ts');
+    const { DEFAULT_SHAPE } = await import('../src/adversary/arbitraries.ts');
+    const needs = (p: string, m: string) => PROTOCOLS[p]!.mutants.find((x) => x.name === m)?.needs;
+    expect(needs('tendermint', 'vote-before-persist')).toBe('reboots');
+    expect(needs('hotstuff', 'forgets-last-voted-view')).toBe('reboots');
+    expect(needs('tendermint', 'prevote-needs-all-prevotes')).toBe('post-gst');
+    expect(needs('ibft', 'round-change-needs-all')).toBe('post-gst');
+    expect(needs('tendermint', 'lock-ignored')).toBeUndefined();
+    const info = (p: string, m: string) => PROTOCOLS[p]!.mutants.find((x) => x.name === m);
+    const durable = withMutantNeeds(DEFAULT_SHAPE, info('tendermint', 'vote-before-persist'));
+    expect(durable.shape.maxFaults.reboots).toBe(2);
+    expect(durable.note).toContain('--reboots 2');
+    const live = withMutantNeeds(DEFAULT_SHAPE, info('qbft', 'round-change-needs-all'));
+    expect(live.shape.postGst).toBe(true);
+    expect(live.note).toContain('--post-gst');
+    // A shape that has it already is left alone, and so is a mutant that needs nothing.
+    expect(withMutantNeeds(live.shape, info('qbft', 'round-change-needs-all')).note).toBeUndefined();
+    expect(withMutantNeeds(DEFAULT_SHAPE, info('tendermint', 'lock-ignored')).shape).toBe(DEFAULT_SHAPE);
+  });
+});

@@ -6,7 +6,7 @@ import { invariantNames } from '../check/invariants.ts';
 import { writeFixture } from '../trace/fixture.ts';
 import { parseArgs } from 'node:util';
 import { type FoundFailure, fixtureFileName, fuzz } from '../api/campaign.ts';
-import { CLI, SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
+import { CLI, SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom, withMutantNeeds } from './options.ts';
 
 const HELP = `usage: consensus-harness fuzz [options]
 
@@ -57,7 +57,8 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   if (!['uniform', 'priority', 'mixed', 'guided'].includes(values.strategy)) {
     throw new UserError(`--strategy: expected uniform, priority, mixed or guided, got ${JSON.stringify(values.strategy)}`);
   }
-  const shape = shapeFrom(guided ? { ...values, strategy: 'mixed' } : values);
+  const needs = withMutantNeeds(shapeFrom(guided ? { ...values, strategy: 'mixed' } : values), loaded.mutants.find((m) => m.name === mutant));
+  const shape = needs.shape;
   const runs = nat('runs', values.runs, 1);
   const progressEvery = nat('progress', values.progress);
   let shard: { index: number; count: number } | undefined;
@@ -82,6 +83,7 @@ export async function fuzzCommand(args: readonly string[]): Promise<number> {
   console.log(`  n in {${shape.sizes.join(',')}}, up to ${shape.maxHeights} height(s), tapes up to ${shape.maxTape} steps, ` +
     `${shape.byzantine ? `${shape.byzantineCount !== undefined ? `${shape.byzantineCount} Byzantine node(s)` : 'up to f Byzantine nodes'}${shape.twins ? ' (Twins in half the runs)' : ''}${shape.postGst ? ', misbehaving after GST (a core may be chosen)' : ''}` : 'no Byzantine nodes'}, fault budgets ${JSON.stringify(shape.maxFaults)}` +
     `${guided ? ', guided search (corpus of scenarios reaching new abstract states, mutated)' : shape.strategy && shape.strategy !== 'uniform' ? `, ${shape.strategy} delivery` : ''}`);
+  if (needs.note !== undefined) console.log(`  ${needs.note}`);
   const workers = nat('workers', values.workers, 1);
   const report = await fuzz(values.protocol, {
     seed: values.seed,

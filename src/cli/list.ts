@@ -32,7 +32,7 @@ export async function listCommand(args: readonly string[]): Promise<number> {
       for (const w of p.witnesses) console.log(`    ${w.name.padEnd(24)} ${w.description}`);
     }
     console.log('  mutants:');
-    for (const m of entry.mutants) console.log(`    ${m.name.padEnd(24)} ${m.description}`);
+    for (const m of entry.mutants) console.log(`    ${m.name.padEnd(24)} ${m.description}${m.needs ? ` (needs ${m.needs === 'reboots' ? '--reboots' : '--post-gst'}: fuzz turns it on)` : ''}`);
   }
   return 0;
 }

@@ -1,6 +1,7 @@
 import { UserError } from '../core/errors.ts';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../adversary/arbitraries.ts';
 import { maxFaulty } from '../core/quorum.ts';
+import type { MutantInfo } from '../core/types.ts';
 
 /**
  * How a user runs this command line, for the hints it prints: the installed bin when it
@@ -106,4 +107,19 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
       ...(values['reboots'] !== undefined && nat('reboots', values['reboots'] as string) > 0 ? { reboots: nat('reboots', values['reboots'] as string) } : {}),
     },
   };
+}
+
+/**
+ * The shape with what a mutant needs of the adversary turned on (MutantInfo.needs): a
+ * crash-recovery mutant gets reboots, a liveness one Byzantine behaviour after GST. Returns the
+ * note to print, or undefined when the shape already has it.
+ */
+export function withMutantNeeds(shape: ScenarioShape, info: MutantInfo | undefined): { shape: ScenarioShape; note?: string } {
+  if (info?.needs === 'reboots' && !((shape.maxFaults.reboots ?? 0) > 0)) {
+    return { shape: { ...shape, maxFaults: { ...shape.maxFaults, reboots: 2 } }, note: `mutant ${info.name} is a crash-recovery bug: --reboots 2 turned on` };
+  }
+  if (info?.needs === 'post-gst' && !shape.postGst) {
+    return { shape: { ...shape, postGst: true, byzantine: true }, note: `mutant ${info.name} is a liveness bug: --post-gst turned on (Byzantine nodes keep misbehaving after GST)` };
+  }
+  return { shape };
 }

@@ -155,6 +155,12 @@ export interface MutantInfo {
   readonly name: string;
   /** One line: what the bug is and which rule of the paper it breaks. */
   readonly description: string;
+  /**
+   * The adversary it takes to show the bug, beyond the default shape: 'reboots' (a crash-recovery
+   * bug: nodes must restart from disk) or 'post-gst' (a liveness bug: a Byzantine node must keep
+   * misbehaving after GST). `fuzz --mutant` turns it on and says so; absent: the default shape.
+   */
+  readonly needs?: 'reboots' | 'post-gst';
 }
 
 export interface Protocol<S, M> {

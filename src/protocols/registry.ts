@@ -2,9 +2,23 @@ import type { MutantInfo, Protocol } from '../core/types.ts';
 import { UserError } from '../core/errors.ts';
 import { TENDERMINT_DURABLE_MUTANT_LIST, TENDERMINT_MUTANT_LIST, type TendermintMutant, tendermint } from './tendermint/index.ts';
 import { ALG4_MUTANT_LIST, HOTSTUFF_DURABLE_MUTANT_LIST, HOTSTUFF_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, hotstuff } from './hotstuff/index.ts';
+import { TENDERMINT_LIVENESS_MUTANTS } from './tendermint/mutants.ts';
+import { HOTSTUFF_LIVENESS_MUTANTS } from './hotstuff/mutants.ts';
 import { POW_MUTANT_LIST, type PowMutant, pow } from './pow/index.ts';
-import { IBFT_MUTANT_LIST, type IbftMutant, ibft } from './ibft/index.ts';
-import { QBFT_MUTANT_LIST, type QbftMutant, qbft } from './qbft/index.ts';
+import { IBFT_LIVENESS_MUTANTS, IBFT_MUTANT_LIST, type IbftMutant, ibft } from './ibft/index.ts';
+import { QBFT_LIVENESS_MUTANTS, QBFT_MUTANT_LIST, type QbftMutant, qbft } from './qbft/index.ts';
+
+/**
+ * A protocol's mutant list with what each needs of the adversary: its liveness mutants (they
+ * stall only when a Byzantine node keeps misbehaving after GST) need 'post-gst', its
+ * crash-recovery ones 'reboots'.
+ */
+function withNeeds(list: readonly MutantInfo[], liveness: object = {}, durable: readonly MutantInfo[] = []): MutantInfo[] {
+  return [
+    ...list.map((m) => (m.name in liveness ? { ...m, needs: 'post-gst' as const } : m)),
+    ...durable.map((m) => ({ ...m, needs: 'reboots' as const })),
+  ];
+}
 
 /** A protocol the harness knows, by name: how to build it (correct or with a mutant). */
 export interface ProtocolEntry {
@@ -20,13 +34,13 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
   tendermint: {
     name: 'tendermint',
     description: 'Tendermint, Algorithm 1 of "The latest gossip on BFT consensus" (Buchman, Kwon, Milosevic)',
-    mutants: [...TENDERMINT_MUTANT_LIST, ...TENDERMINT_DURABLE_MUTANT_LIST],
+    mutants: withNeeds(TENDERMINT_MUTANT_LIST, TENDERMINT_LIVENESS_MUTANTS, TENDERMINT_DURABLE_MUTANT_LIST),
     create: (mutant) => tendermint(mutant as TendermintMutant | undefined),
   },
   hotstuff: {
     name: 'hotstuff',
     description: 'Chained HotStuff, LibraBFT-style pipelining (Yin et al., "HotStuff: BFT Consensus in the Lens of Blockchain", Alg. 4) with a timeout-certificate pacemaker',
-    mutants: [...HOTSTUFF_MUTANT_LIST, ...HOTSTUFF_DURABLE_MUTANT_LIST],
+    mutants: withNeeds(HOTSTUFF_MUTANT_LIST, HOTSTUFF_LIVENESS_MUTANTS, HOTSTUFF_DURABLE_MUTANT_LIST),
     create: (mutant) => hotstuff(mutant as HotStuffMutant | undefined),
   },
   'hotstuff-alg4': {
@@ -50,7 +64,7 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
   ibft: {
     name: 'ibft',
     description: 'Istanbul BFT as Klaytn runs it (klaytn/klaytn consensus/istanbul/core): Q = ceil(2S/3), hash locks released only by a new height or a failed import, F+1 round-change catch-up, committed seals checked at block import, round-robin proposer',
-    mutants: IBFT_MUTANT_LIST,
+    mutants: withNeeds(IBFT_MUTANT_LIST, IBFT_LIVENESS_MUTANTS),
     create: (mutant) => ibft('ibft', {}, mutant as IbftMutant | undefined),
   },
   'ibft-2f1': {
@@ -86,7 +100,7 @@ export const PROTOCOLS: Readonly<Record<string, ProtocolEntry>> = {
   qbft: {
     name: 'qbft',
     description: 'IBFT 2.0 / QBFT (Saltini & Hyland-Wood, arXiv 1909.10194; Consensys qbft-formal-spec-and-verification): no locks, round changes carry prepared certificates, justified proposals, seals checked on receipt',
-    mutants: QBFT_MUTANT_LIST,
+    mutants: withNeeds(QBFT_MUTANT_LIST, QBFT_LIVENESS_MUTANTS),
     create: (mutant) => qbft('qbft', {}, mutant as QbftMutant | undefined),
   },
   'qbft-valset': {

@@ -134,6 +134,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   readonly observes = true;
   readonly roundSize: number;
   readonly maxTape: number;
+  readonly sizes: readonly number[];
   private readonly explore: number;
   private readonly shape: ScenarioShape;
   private readonly corpus: { scenario: Scenario; energy: number }[] = [];
@@ -152,6 +153,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
     options: GuidedOptions = {},
   ) {
     this.shape = shape;
+    this.sizes = shape.sizes;
     this.roundSize = options.roundSize ?? GUIDED_DEFAULTS.roundSize;
     this.explore = options.explore ?? GUIDED_DEFAULTS.explore;
     this.maxTape = Math.max(shape.maxTape, options.maxTape ?? shape.maxTape * GUIDED_DEFAULTS.tapeGrowth);

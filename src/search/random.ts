@@ -19,6 +19,7 @@ export function randomScheduler(seed: string, shape: ScenarioShape = DEFAULT_SHA
     roundSize: Number.POSITIVE_INFINITY,
     observes: false,
     maxTape: shape.maxTape,
+    sizes: shape.sizes,
     covered: 0,
     scenario: (index) => fuzzScenario(seed, index, shape),
     novel: () => [],
@@ -57,7 +58,7 @@ export function fuzzCampaign<S, M>(protocol: Protocol<S, M>, options: CampaignOp
   let failure: Failure<S, M> | undefined;
   if (raw !== undefined) {
     const shrink = options.shrink !== false && !options.keepGoing;
-    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: shape.maxTape });
+    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: shape.maxTape, sizes: shape.sizes });
   }
   return { failure, runs: out.runs, steps: out.steps, failures: out.failures, witnessed: out.witnessed };
 }
@@ -106,7 +107,7 @@ export function distinctFailures<S, M>(
     let failure: Failure<S, M> | undefined;
     let signature = sig;
     if (k < (options.maxShrunk ?? 20)) {
-      const { scenario, shrinks } = shrinkScenario(protocol, scenarioAt(members[0]!.index), options.maxTape ?? shape.maxTape);
+      const { scenario, shrinks } = shrinkScenario(protocol, scenarioAt(members[0]!.index), options.maxTape ?? shape.maxTape, shape.sizes);
       const result = failingRun(protocol, scenario);
       failure = { scenario, result, runsToFailure: members[0]!.index - options.start + 1, shrinks };
       if (result.violation !== undefined) signature = `${violationKey(result.violation)}: ${maskDetail(result.violation.detail)}`;

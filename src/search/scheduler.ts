@@ -80,6 +80,8 @@ export interface Scheduler<D = unknown> {
   readonly observes: boolean;
   /** The campaign's longest tape (the shrinker's bound). */
   readonly maxTape: number;
+  /** The cluster sizes the campaign draws from: the minimizer tries the smaller ones first. */
+  readonly sizes?: readonly number[];
   scenario(index: number): Scenario;
   /** The keys of a run's coverage this scheduler has not seen (it may keep none: the random ones). */
   novel(coverage: ReadonlySet<string>): string[];
@@ -158,11 +160,11 @@ export function firstFailure<S, M>(
   protocol: Protocol<S, M>,
   sc: Scenario,
   runsToFailure: number,
-  options: { shrink: boolean; maxTape: number; result?: RunResult<S, M> },
+  options: { shrink: boolean; maxTape: number; sizes?: readonly number[] | undefined; result?: RunResult<S, M> },
 ): Failure<S, M> {
   let scenario = sc;
   let shrinks = 0;
-  if (options.shrink) ({ scenario, shrinks } = shrinkScenario(protocol, sc, options.maxTape));
+  if (options.shrink) ({ scenario, shrinks } = shrinkScenario(protocol, sc, options.maxTape, options.sizes));
   const result = scenario === sc ? options.result ?? runTape(protocol, sc.cfg, sc.tape, { priority: sc.priority }) : failingRun(protocol, scenario);
   return { scenario, result, runsToFailure, shrinks };
 }
@@ -242,7 +244,7 @@ export function roundsCampaign<S, M>(
   const raw = failures[0];
   if (raw !== undefined) {
     const shrink = options.shrink !== false && !keepGoing;
-    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: scheduler.maxTape });
+    failure = firstFailure(protocol, scheduler.scenario(raw.index), raw.index - options.start + 1, { shrink, maxTape: scheduler.maxTape, sizes: scheduler.sizes });
   }
   return { failure, runs: tally.runs, steps: tally.steps, failures, witnessed: tally.witnessed, covered: scheduler.covered };
 }
@@ -259,6 +261,7 @@ export function measured(base: Scheduler, roundSize = 100): Scheduler<null> {
     roundSize,
     observes: true,
     maxTape: base.maxTape,
+    ...(base.sizes !== undefined ? { sizes: base.sizes } : {}),
     get covered() {
       return coverage.size;
     },
