@@ -3,6 +3,7 @@
  * Tendermint's, measured so that a loaded machine still gives usable figures.
  *
  *   npx tsx bench/pow.ts [--runs 500] [--rounds 8] [--n 4]
+ *   npx tsx bench/pow.ts --traces 1200      digest of behaviour, for a change that must keep it
  *
  * 1. Throughput in scenarios per CPU second (process.cpuUsage, not wall time: on a shared
  *    machine the wall clock counts other people's work), PoW and Tendermint in alternating
@@ -13,19 +14,61 @@
  *    around each call; the timer's own cost is included, so read the shares, not the sums).
  */
 import { parseArgs } from 'node:util';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { canonicalJson } from '../src/core/define.ts';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { runTape } from '../src/check/execute.ts';
 import type { Protocol } from '../src/core/types.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
+import { POW_MUTANT_LIST } from '../src/protocols/pow/index.ts';
 
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '8' },
     n: { type: 'string', default: '4' },
+    traces: { type: 'string' },
   },
 });
+
+/**
+ * --traces K: the trace digest of a change that must not change behaviour. For the correct
+ * protocol and every mutant, at n=4 and n=7, uniform and priority delivery, K scenarios of the
+ * seed "traces": one SHA-256 over every run's actions, violation and final node states
+ * (canonical JSON), printed per line with the violation count, and in all. Run before and
+ * after; the lines must match. (Witnesses are left out: they observe, and others add them.)
+ */
+if (values.traces !== undefined) {
+  const k = Number(values.traces);
+  const all = sha256.create();
+  for (const mutant of [undefined, ...listMutants()]) {
+    for (const n of [4, 7]) {
+      for (const strategy of ['uniform', 'priority'] as const) {
+        const h = sha256.create();
+        const p = createProtocol('pow', mutant ?? null);
+        let violations = 0;
+        for (let i = 0; i < k; i++) {
+          const sc = fuzzScenario('traces', i, { ...DEFAULT_SHAPE, sizes: [n], strategy });
+          const r = runTape(p, sc.cfg, sc.tape, { priority: sc.priority });
+          if (r.violation) violations++;
+          h.update(utf8ToBytes(canonicalJson({ actions: r.actions, violation: r.violation, states: r.world.states })));
+        }
+        const d = bytesToHex(h.digest());
+        all.update(utf8ToBytes(d));
+        console.log(`${mutant ?? 'correct'}\tn=${n}\t${strategy}\t${violations} violations\t${d.slice(0, 16)}`);
+      }
+    }
+  }
+  console.log(`all\t${bytesToHex(all.digest())}`);
+  process.exit(0);
+}
+
+function listMutants(): string[] {
+  return POW_MUTANT_LIST.map((m) => m.name);
+}
+
 const runs = Number(values.runs);
 const rounds = Number(values.rounds);
 const shape = { ...DEFAULT_SHAPE, sizes: [Number(values.n)] };

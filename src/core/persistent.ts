@@ -144,26 +144,42 @@ function split<K, V>(a: Leaf<K, V> | Collision<K, V>, b: Leaf<K, V>, shift: numb
   return new Branch((1 << da) | (1 << db), da < db ? [a, b] : [b, a]);
 }
 
+/** The branch with `leaf` in place of `old` (the leaf of the same key). The path is copied; everything else is shared. */
+function replaceLeaf<K, V>(node: Branch<K, V>, leaf: Leaf<K, V>, shift: number, old: Leaf<K, V>): Branch<K, V> {
+  const bit = 1 << ((leaf.hash >>> shift) & MASK);
+  const i = popcount(node.bitmap & (bit - 1));
+  const child = node.children[i];
+  let next: Slot<K, V>;
+  if (child instanceof Branch) next = replaceLeaf(child, leaf, shift + BITS, old);
+  else if (child === old) next = leaf;
+  else if (child instanceof Collision && child.leaves.includes(old)) next = new Collision(child.hash, child.leaves.map((l) => (l === old ? leaf : l)));
+  else throw new Error('persistent map: the leaf to replace is not in the trie');
+  return new Branch(node.bitmap, replaceAt(node.children, i, next));
+}
+
 /**
- * The branch with `leaf` in place of the old leaf of its key (`old` given) or added. The
- * branch is copied along the path; everything else is shared.
+ * The branch with `leaf` added, in one walk down, when its key is not in the trie yet; FOUND
+ * when it is (the caller then replaces the old leaf with `replaceLeaf`).
  */
-function insert<K, V>(node: Branch<K, V>, leaf: Leaf<K, V>, shift: number, old: Leaf<K, V> | undefined): Branch<K, V> {
+function insertNew<K, V>(node: Branch<K, V>, leaf: Leaf<K, V>, shift: number): Branch<K, V> | typeof FOUND {
   const bit = 1 << ((leaf.hash >>> shift) & MASK);
   const i = popcount(node.bitmap & (bit - 1));
   if ((node.bitmap & bit) === 0) return new Branch(node.bitmap | bit, insertAt(node.children, i, leaf));
   const child = node.children[i]!;
   let next: Slot<K, V>;
-  if (child instanceof Branch) next = insert(child, leaf, shift + BITS, old);
-  else if (child === old) next = leaf;
-  else if (child instanceof Collision && old !== undefined && child.leaves.includes(old)) {
-    next = new Collision(child.hash, child.leaves.map((l) => (l === old ? leaf : l)));
-  } else {
+  if (child instanceof Branch) {
+    const below = insertNew(child, leaf, shift + BITS);
+    if (below === FOUND) return FOUND;
+    next = below;
+  } else if (child instanceof Leaf ? child.key === leaf.key : child.leaves.some((l) => l.key === leaf.key)) return FOUND;
+  else {
     if (shift >= MAX_SHIFT && child.hash !== leaf.hash) throw new Error('persistent map: hash digits exhausted on distinct hashes');
     next = split(child, leaf, shift + BITS);
   }
   return new Branch(node.bitmap, replaceAt(node.children, i, next));
 }
+
+const FOUND = Symbol('found');
 
 /** Vector trie node: WIDTH children (inner levels) or WIDTH leaves (bottom level). */
 type VecNode<K, V> = readonly (VecNode<K, V> | Leaf<K, V>)[];
@@ -225,19 +241,23 @@ export class PersistentMap<K extends string | number, V> implements ReadonlyMap<
   /** A new version with `key` set to `value` (a new key goes last; an existing one keeps its place). */
   set(key: K, value: V): PersistentMap<K, V> {
     const hash = hashKey(key);
-    const old = lookup(this.trie, key, hash);
-    if (old !== undefined) {
-      if (old.value === value) return this;
-      const leaf = new Leaf(key, value, hash, old.index);
-      const trie = insert(this.trie, leaf, 0, old);
-      const tailStart = this.size - this.tail.length;
-      const { root, tail } = old.index >= tailStart
-        ? { root: this.root, tail: replaceAt(this.tail, old.index - tailStart, leaf) }
-        : { root: vecSet(this.root, this.shift, old.index, leaf), tail: this.tail };
-      return new PersistentMap(trie, root, this.shift, tail, this.size, {});
-    }
+    // A new key (the usual case here: the maps only grow) is added in one walk down the trie.
     const leaf = new Leaf(key, value, hash, this.size);
-    const trie = insert(this.trie, leaf, 0, undefined);
+    const trie = insertNew(this.trie, leaf, 0);
+    if (trie !== FOUND) return this.append(trie, leaf);
+    // The key is there: its leaf is replaced in place (same position in the insertion order).
+    const old = lookup(this.trie, key, hash)!;
+    if (old.value === value) return this;
+    const replacement = new Leaf(key, value, hash, old.index);
+    const tailStart = this.size - this.tail.length;
+    const { root, tail } = old.index >= tailStart
+      ? { root: this.root, tail: replaceAt(this.tail, old.index - tailStart, replacement) }
+      : { root: vecSet(this.root, this.shift, old.index, replacement), tail: this.tail };
+    return new PersistentMap(replaceLeaf(this.trie, replacement, 0, old), root, this.shift, tail, this.size, {});
+  }
+
+  /** This map with `leaf` (whose index is this.size) appended; `trie` already holds it. */
+  private append(trie: Branch<K, V>, leaf: Leaf<K, V>): PersistentMap<K, V> {
     if (this.tail.length < WIDTH) {
       return new PersistentMap(trie, this.root, this.shift, [...this.tail, leaf], this.size + 1, this.rewrites);
     }

@@ -22,22 +22,48 @@ import type { BlockEntry, PowState } from './state.ts';
 type T = Transition<PowState, PowMessage>;
 type Inv = TransitionInvariant<PowState, PowMessage>;
 
-const chainworkById = new Map<string, bigint>();
+/**
+ * What the oracle established about one block, by id, each fact filled in when first asked:
+ * the recomputed chainwork and its 64-digit text, the header verdict for one parameter set and
+ * the expected BIP9 state for one deployment. Each is a function of the block's chain, which
+ * its id fixes (the id hashes the header, parent id included, down to genesis), so every node
+ * connecting the block reuses them. One record, so a check of a connected block costs one
+ * lookup instead of one per kind of fact.
+ */
+interface Facts {
+  work: bigint | undefined;
+  text: string | undefined;
+  faultParams: OracleParams | undefined;
+  /** headerFault's verdict under faultParams (null: none), valid once the parent is connected. */
+  fault: string | null;
+  deploymentOf: Deployment | undefined;
+  deployment: string;
+}
+
+const factsById = new Map<string, Facts>();
 const CACHE_LIMIT = 200_000;
 
-/**
- * Chainwork of a connected block: the sum of the oracle's work over it and its ancestors. Memoised by
- * id, which is sound because an id hashes the header, parent id included, down to genesis.
- */
-export function recomputedChainwork(s: PowState, id: string): bigint {
-  const cached = chainworkById.get(id);
-  if (cached !== undefined) return cached;
+/** The facts record of a block (empty when new). */
+function factsOf(id: string): Facts {
+  let f = factsById.get(id);
+  if (f === undefined) {
+    if (factsById.size >= CACHE_LIMIT) factsById.clear();
+    f = { work: undefined, text: undefined, faultParams: undefined, fault: null, deploymentOf: undefined, deployment: '' };
+    factsById.set(id, f);
+  }
+  return f;
+}
+
+/** The facts record of a connected block, its chainwork recomputed if not known yet. */
+function withWork(s: PowState, id: string): Facts & { work: bigint } {
+  const known = factsById.get(id);
+  if (known?.work !== undefined) return known as Facts & { work: bigint };
   // Walk down to the first block with a known value, then add back up (no recursion).
   const path: Block[] = [];
   let cur: string | undefined = id;
   let base = 0n;
   while (cur !== undefined) {
-    const c = chainworkById.get(cur);
+    const c = factsById.get(cur)?.work;
     if (c !== undefined) {
       base = c;
       break;
@@ -47,14 +73,23 @@ export function recomputedChainwork(s: PowState, id: string): bigint {
     path.push(e.block);
     cur = e.block.height === 0 ? undefined : e.block.parent;
   }
-  if (chainworkById.size >= CACHE_LIMIT) chainworkById.clear();
   let total = base;
+  let f: Facts | undefined;
   for (let i = path.length - 1; i >= 0; i--) {
     const b = path[i]!;
     total += oracleWork(b.bits);
-    chainworkById.set(b.id, total);
+    f = factsOf(b.id);
+    f.work = total;
   }
-  return total;
+  return f as Facts & { work: bigint };
+}
+
+/**
+ * Chainwork of a connected block: the sum of the oracle's work over it and its ancestors. Memoised by
+ * id, which is sound because an id hashes the header, parent id included, down to genesis.
+ */
+export function recomputedChainwork(s: PowState, id: string): bigint {
+  return withWork(s, id).work;
 }
 
 interface Tips {
@@ -99,22 +134,23 @@ function scanTips(s: PowState, work: bigint, ids: readonly string[], entries: It
 }
 
 /**
- * Blocks connected by this transition: those the tree gained. The tree is a persistent map, so
- * when it grew by insertions only these are the entries appended since `before` (no scan of
- * the rest); otherwise every block whose seq is at least the node's next seq before it.
+ * Blocks connected by this transition: those the tree gained, as the node's entries. The tree
+ * is a persistent map, so when it grew by insertions only these are the entries appended since
+ * `before` (no scan of the rest); otherwise every block whose seq is at least the node's next
+ * seq before it.
  */
-function connected(t: T): readonly Block[] {
+function connected(t: T): readonly BlockEntry[] {
   if (t.after.blocks === t.before.blocks) return [];
   // Three invariants ask in a row about the same transition.
-  if (lastConnected.after === t.after && lastConnected.before === t.before) return lastConnected.blocks;
-  const out: Block[] = [];
+  if (lastConnected.after === t.after && lastConnected.before === t.before) return lastConnected.entries;
+  const out: BlockEntry[] = [];
   const added = t.after.blocks.appendedSince(t.before.blocks);
-  for (const e of added ?? t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e.block);
-  lastConnected = { before: t.before, after: t.after, blocks: out };
+  for (const e of added ?? t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e);
+  lastConnected = { before: t.before, after: t.after, entries: out };
   return out;
 }
 
-let lastConnected: { readonly before: PowState | null; readonly after: PowState | null; readonly blocks: readonly Block[] } = { before: null, after: null, blocks: [] };
+let lastConnected: { readonly before: PowState | null; readonly after: PowState | null; readonly entries: readonly BlockEntry[] } = { before: null, after: null, entries: [] };
 
 /** Blocks this transition mined (broadcast). */
 function mined(t: T): Block[] {
@@ -124,16 +160,23 @@ function mined(t: T): Block[] {
 }
 
 /**
- * Verdicts of headerFault by block id, per parameter set, once the parent is connected: then
- * the verdict reads only the block's chain, which its id fixes (each block is checked when it
- * is mined and again by every node connecting it).
+ * Verdicts of headerFault for mined blocks (not in the tree yet) by block id, per parameter set,
+ * once the parent is connected: then the verdict reads only the block's chain, which its id
+ * fixes. A connected block's verdict is kept in its facts record instead.
  */
 const faultById = new WeakMap<OracleParams, Map<string, string | null>>();
 
-/** Why `b` does not follow Core's header rules on `blocks`, or undefined. */
-function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block): string | undefined {
+/** Why `b` does not follow Core's header rules on `blocks`, or undefined; `facts`: b's record, when b is connected. */
+function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block, facts?: Facts): string | undefined {
   const parent = blocks.get(b.parent);
   if (parent === undefined) return `its parent ${shortId(b.parent)} is not connected`;
+  if (facts !== undefined) {
+    if (facts.faultParams !== params) {
+      facts.fault = parentFault(params, blocks, parent.block, b) ?? null;
+      facts.faultParams = params;
+    }
+    return facts.fault ?? undefined;
+  }
   let memo = faultById.get(params);
   if (memo === undefined) faultById.set(params, (memo = new Map()));
   const hit = memo.get(b.id);
@@ -161,8 +204,8 @@ function blockBits(params: OracleParams): Inv {
         const why = headerFault(params, t.before.blocks, b);
         if (why !== undefined) return `node ${t.node} mined block ${shortId(b.id)} at height ${b.height} with ${why}`;
       }
-      for (const b of connected(t)) {
-        const why = headerFault(params, t.after.blocks, b);
+      for (const { block: b } of connected(t)) {
+        const why = headerFault(params, t.after.blocks, b, factsOf(b.id));
         if (why !== undefined) return `node ${t.node} connected block ${shortId(b.id)} at height ${b.height} with ${why}`;
       }
       return undefined;
@@ -210,6 +253,8 @@ const chainworkMonotonic: Inv = {
   check(t) {
     if (t.after === t.before || t.input.kind === 'init') return undefined;
     const before = recomputedChainwork(t.before, t.before.head);
+    // The same head has the same recomputed chainwork (it is memoised by id now).
+    if (t.after.head === t.before.head) return undefined;
     const after = recomputedChainwork(t.after, t.after.head);
     if (after < before) {
       return `node ${t.node} moved its head from ${shortId(t.before.head)} (chainwork ${before}) to ${shortId(t.after.head)} (chainwork ${after})`;
@@ -219,28 +264,15 @@ const chainworkMonotonic: Inv = {
 };
 
 
-const textById = new Map<string, string>();
-
-/** A block's recomputed chainwork as 64 lowercase hex digits, memoised by id (the bigint is). */
-function chainworkText(id: string, work: bigint): string {
-  let text = textById.get(id);
-  if (text === undefined) {
-    text = work.toString(16).padStart(64, '0');
-    if (textById.size >= CACHE_LIMIT) textById.clear();
-    textById.set(id, text);
-  }
-  return text;
-}
-
 const chainworkRecorded: Inv = {
   name: 'chainwork-recorded',
   description: 'the chainwork a correct node records for each block it connects equals the sum of 2^256 / (target + 1) over the block and its ancestors (oracle.ts)',
   check(t) {
-    for (const b of connected(t)) {
-      const got = t.after.blocks.get(b.id)!.chainwork;
-      const expected = recomputedChainwork(t.after, b.id);
+    for (const { block: b, chainwork: got } of connected(t)) {
+      const facts = withWork(t.after, b.id);
       // The record is Core's nChainWork as 64 lowercase hex digits (state.ts BlockEntry).
-      if (got !== chainworkText(b.id, expected)) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${expected} (0x${expected.toString(16)})`;
+      facts.text ??= facts.work.toString(16).padStart(64, '0');
+      if (got !== facts.text) return `node ${t.node} records chainwork 0x${got} for block ${shortId(b.id)} at height ${b.height}, its chain has ${facts.work} (0x${facts.work.toString(16)})`;
     }
     return undefined;
   },
@@ -265,34 +297,24 @@ function chainBelow(blocks: PowState['blocks'], tip: Block): (height: number) =>
   };
 }
 
-/**
- * The oracle's BIP9 state for a block at `height` on `parent`, memoised by parent id (an id
- * fixes the whole chain below it) for the next height: every node connects the same blocks,
- * and the walk to genesis was the cost, not the fold.
- */
+/** The oracle's BIP9 state for a block at `height` on `parent` (memoised in the block's facts by the caller). */
 function expectedDeployment(blocks: PowState['blocks'], parent: Block, height: number, deployment: Deployment): string {
   if (height !== parent.height + 1) throw new RangeError(`a block at height ${height} needs ${height} ancestors, got ${parent.height + 1}`);
-  let memo = expectedByParent.get(deployment);
-  if (memo === undefined) expectedByParent.set(deployment, (memo = new Map()));
-  let state = memo.get(parent.id);
-  if (state === undefined) {
-    state = deploymentStateOf(chainBelow(blocks, parent), height, deployment);
-    if (memo.size >= CACHE_LIMIT) memo.clear();
-    memo.set(parent.id, state);
-  }
-  return state;
+  return deploymentStateOf(chainBelow(blocks, parent), height, deployment);
 }
-
-const expectedByParent = new WeakMap<Deployment, Map<string, string>>();
 
 function bip9State(deployment: Deployment): Inv {
   return {
     name: 'bip9-state',
     description: 'the BIP9 state a correct node records for a block equals the state recomputed over the block\'s chain (bip9-oracle.ts, independent of the reducer\'s bip9.ts)',
     check(t) {
-      for (const b of connected(t)) {
-        const expected = expectedDeployment(t.after.blocks, t.after.blocks.get(b.parent)!.block, b.height, deployment);
-        const got = t.after.blocks.get(b.id)!.deployment;
+      for (const { block: b, deployment: got } of connected(t)) {
+        const facts = factsOf(b.id);
+        if (facts.deploymentOf !== deployment) {
+          facts.deployment = expectedDeployment(t.after.blocks, t.after.blocks.get(b.parent)!.block, b.height, deployment);
+          facts.deploymentOf = deployment;
+        }
+        const expected = facts.deployment;
         if (got !== expected) return `node ${t.node} records ${got} for block ${shortId(b.id)} at height ${b.height}, its chain says ${expected}`;
       }
       return undefined;

@@ -142,13 +142,16 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
     orphans.push(block);
     return { ...s, orphans };
   }
-  if (parent !== undefined && s.orphans.length === 0 && !s.invalid.has(block.parent)) {
-    // The common case, the loop below in short: no orphan can be waiting on this block.
+  if (parent !== undefined && !awaited(s.orphans, block.id) && !s.invalid.has(block.parent)) {
+    // The common case, the loop below in short: no orphan is waiting on this block.
     const derived = derive(cfg, s.blocks, parent, block);
     if (derived.invalid !== undefined) return { ...s, invalid: new Set(s.invalid).add(block.id) };
     const entry: BlockEntry = { block, chainwork: derived.chainwork, seq: s.nextSeq, deployment: derived.deployment };
-    const head = isBetter(cfg.flags, entry, entryOf(s, s.head)) ? block.id : s.head;
-    return { ...s, blocks: s.blocks.set(block.id, entry), head, nextSeq: s.nextSeq + 1 };
+    const current = headOf(s);
+    const better = isBetter(cfg.flags, entry, current);
+    const blocks = s.blocks.set(block.id, entry);
+    rememberHead(s.self, blocks, better ? entry : current);
+    return { ...s, blocks, head: better ? block.id : s.head, nextSeq: s.nextSeq + 1 };
   }
   const d: Draft = { blocks: s.blocks, head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
   // A child of an invalid block is invalid, and so are the orphans waiting on it
@@ -178,6 +181,34 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
     }
   }
   return { ...s, blocks: d.blocks, head: d.head, orphans: d.orphans, invalid: d.invalid ?? s.invalid, nextSeq: d.nextSeq };
+}
+
+/** Does an orphan wait on `id` (is `id` its parent)? */
+function awaited(orphans: readonly Block[], id: string): boolean {
+  for (let i = 0; i < orphans.length; i++) if (orphans[i]!.parent === id) return true;
+  return false;
+}
+
+/**
+ * The head entry of the last tree each node made, by node id: the next block the node
+ * receives is compared with it, and looking it up again in the tree was one trie walk per block.
+ * Used only when the tree is that very version (a persistent map changes identity on every write).
+ */
+const lastHead: { blocks: PowState['blocks']; entry: BlockEntry }[] = [];
+
+function headOf(s: PowState): BlockEntry {
+  const last = lastHead[s.self];
+  if (last !== undefined && last.blocks === s.blocks && last.entry.block.id === s.head) return last.entry;
+  return entryOf(s, s.head);
+}
+
+function rememberHead(self: number, blocks: PowState['blocks'], entry: BlockEntry): void {
+  const last = lastHead[self];
+  if (last === undefined) lastHead[self] = { blocks, entry };
+  else {
+    last.blocks = blocks;
+    last.entry = entry;
+  }
 }
 
 /** An invalid block, and every orphan descending from it, is remembered as invalid. */
@@ -248,7 +279,22 @@ export interface MineEvent {
 
 const MINE = /^mine:(\d+)(:signal)?$/;
 
+const parsedEvents = new WeakMap<PowConfig, Map<string, MineEvent>>();
+
+/** What a mining event says (memoised per instance: a run parses the same six names over and over). */
 export function parseMineEvent(cfg: PowConfig, event: string): MineEvent {
+  let byName = parsedEvents.get(cfg);
+  if (byName === undefined) parsedEvents.set(cfg, (byName = new Map()));
+  let e = byName.get(event);
+  if (e === undefined) {
+    e = parseMineEventUncached(cfg, event);
+    if (byName.size >= 1000) byName.clear();
+    byName.set(event, e);
+  }
+  return e;
+}
+
+function parseMineEventUncached(cfg: PowConfig, event: string): MineEvent {
   const m = MINE.exec(event);
   const offset = m === null ? NaN : Number(m[1]);
   if (m === null || !cfg.offsets.includes(offset)) {
