@@ -367,7 +367,9 @@ export function tryVote(s: HotStuffState, b: Block, fx: Fx): HotStuffState {
   if (b.view !== s.view) return s; // pacemaker: only the current view's proposal
   if (!s.flags.vheightNotEnforced && b.view <= s.lastVotedView) return s;
   if (!safeNode(s, b)) return s;
-  fx.push({ kind: 'broadcast', msg: { type: 'vote', view: b.view, block: b.id } }); // see onVote: to all, not to the next leader
+  const vote: Vote = { type: 'vote', view: b.view, block: b.id };
+  // See onVote: to all, not to the next leader (the mutant vote-to-next-leader sends it there only).
+  fx.push(s.flags.voteToNextLeader === true ? { kind: 'send', to: leader(b.view + 1, s.n), msg: vote } : { kind: 'broadcast', msg: vote });
   return { ...s, lastVotedView: Math.max(s.lastVotedView, b.view) };
 }
 

@@ -47,6 +47,28 @@ export function startRound(s: TendermintState, round: number, effects: Effect<Te
   return next;
 }
 
+/**
+ * The liveness mutants of L22 (mutants.ts TENDERMINT_LIVENESS_MUTANTS): in a round r > 0 a
+ * new proposal gets a nil prevote when round r-1 lacks a prevote (prevote-needs-all-prevotes)
+ * or a precommit (prevote-needs-all-precommits) of some node, or holds two different votes of
+ * one sender (prevote-nil-after-equivocation). Safe: a correct node may prevote nil at any
+ * time (its timeoutPropose could have fired first), so no invariant sees them.
+ */
+function mutantPrevotesNil(s: TendermintState): boolean {
+  const f = s.flags;
+  if (s.round === 0 || (f.prevoteNeedsAllPrevotes !== true && f.prevoteNeedsAllPrecommits !== true && f.prevoteNilAfterEquivocation !== true)) return false;
+  const previous = roundLog(s, s.height, s.round - 1);
+  if (f.prevoteNeedsAllPrevotes === true) return countSenders(previous.prevotes) < s.n;
+  if (f.prevoteNeedsAllPrecommits === true) return countSenders(previous.precommits) < s.n;
+  return equivocates(previous.prevotes) || equivocates(previous.precommits);
+}
+
+/** Some sender has two votes for different ids among these (votes are distinct (sender, id) pairs). */
+function equivocates(votes: readonly Vote[]): boolean {
+  for (let i = 0; i < votes.length; i++) for (let j = 0; j < i; j++) if (votes[i]!.from === votes[j]!.from) return true;
+  return false;
+}
+
 function prevote(s: TendermintState, id: string | null): Out {
   return {
     state: { ...s, step: 'prevote' },
@@ -59,8 +81,7 @@ export function ruleL22(s: TendermintState): Out | undefined {
   if (s.step !== 'propose') return undefined;
   const p = roundLog(s, s.height, s.round).proposals.find((x) => x.validRound === -1);
   if (p === undefined) return undefined;
-  // Mutant prevote-needs-all-prevotes: nil unless round r-1 had prevotes from all n.
-  if (s.flags.prevoteNeedsAllPrevotes === true && s.round > 0 && countSenders(roundLog(s, s.height, s.round - 1).prevotes) < s.n) return prevote(s, null);
+  if (mutantPrevotesNil(s)) return prevote(s, null);
   return prevoteOnNewProposal(s, p.value);
 }
 
