@@ -42,7 +42,11 @@ const reProposesHighestPrepared = (m: IbftMessage) => {
   return highest === m.cert.round;
 };
 /** A proposal of a round > 0 justified by round changes none of which carries a prepared block: a new block. */
-const freshJustified = (m: IbftMessage) => m.type === 'preprepare' && m.round > 0 && m.cert === null && m.rcs.length > 0;
+const freshJustified = (m: IbftMessage) => {
+  if (m.type !== 'preprepare' || m.round === 0 || m.cert !== null || m.rcs.length === 0) return false;
+  for (let i = 0; i < m.rcs.length; i++) if (m.rcs[i]!.prepared !== null) return false;
+  return true;
+};
 
 export const QBFT_RULES: readonly QbftRuleWitness[] = [
   {
