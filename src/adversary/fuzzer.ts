@@ -55,5 +55,6 @@ export function fuzzScenario(seed: string, index: number, shape: ScenarioShape =
 
 /** The tape with each entry set to 0 ("deliver the next message") with probability `share` (ScenarioShape.deliverShare). */
 function quieter(tape: readonly number[], share: number, rng: () => number): number[] {
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`deliverShare: expected a number from 0 to 1, got ${share}`);
   return tape.map((x) => (rng() < share ? 0 : x));
 }
