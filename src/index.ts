@@ -28,6 +28,7 @@ export type {
   Restart,
   Protocol,
   MutantInfo,
+  StuckView,
 } from './core/types.ts';
 export { quorum, weakQuorum, maxFaulty } from './core/quorum.ts';
 // Crash-recovery: a node that writes ahead (persist before its effects) and rebuilds from its disk.

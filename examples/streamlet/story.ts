@@ -5,12 +5,12 @@
  * notarized blocks of consecutive epochs in a row. Counts are read from what the node heard
  * (distinct voters), so a node that holds a quorum and still does not move says so.
  */
-import type { ClusterConfig, ProtocolSpec } from 'consensus-harness';
+import type { ClusterConfig, StuckView } from 'consensus-harness';
 import type { StreamletMessage } from './messages.ts';
 import { type StreamletState, leader } from './node.ts';
 
 /** The third argument of waitingFor: the final cluster and the standing of each node. */
-type Stuck = Parameters<NonNullable<ProtocolSpec<StreamletState, StreamletMessage>['waitingFor']>>[2];
+type Stuck = StuckView<StreamletState, StreamletMessage>;
 
 export function waitingFor(s: StreamletState, cfg: ClusterConfig, stuck: Stuck): string {
   const e = s.epoch;

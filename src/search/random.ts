@@ -77,7 +77,8 @@ export interface DistinctFailure<S, M> {
 
 /** Numbers and hex ids masked, so "node 2 round 3 v=ab12cd" and "node 1 round 5 v=99ffee" group. */
 export function maskDetail(detail: string): string {
-  return detail.replace(/\b[0-9a-f]{6,}\b/g, '#').replace(/\d+/g, '#');
+  // A "   · " suffix is commentary (a termination story's waiting-for sentences), not the failure's shape.
+  return detail.replace(/   · .*$/s, '').replace(/\b[0-9a-f]{6,}\b/g, '#').replace(/\d+/g, '#');
 }
 
 /**
