@@ -366,6 +366,24 @@ describe('ibft: the invalid committed seal attack (n=4, one Byzantine node)', ()
     return n;
   };
 
+  it('deliverShare only zeroes tape entries: the same configs, priorities and tape lengths as without it, 3 entries in 4 set to 0', () => {
+    const plain: ScenarioShape = { ...SEAL_SHAPE, deliverShare: undefined };
+    let zeroed = 0;
+    let drawn = 0;
+    for (let i = 0; i < 200; i++) {
+      const a = fuzzScenario('m5', i, plain);
+      const b = fuzzScenario('m5', i, SEAL_SHAPE);
+      expect(b.cfg).toEqual(a.cfg);
+      expect(b.priority).toEqual(a.priority);
+      expect(b.tape.length).toBe(a.tape.length);
+      b.tape.forEach((x, k) => expect(x === 0 || x === a.tape[k]).toBe(true));
+      drawn += a.tape.filter((x) => x !== 0).length;
+      zeroed += b.tape.filter((x, k) => x === 0 && a.tape[k] !== 0).length;
+    }
+    expect(zeroed / drawn).toBeGreaterThan(0.7);
+    expect(zeroed / drawn).toBeLessThan(0.8);
+  });
+
   it('the fuzzer finds the fork from SEAL_SHAPE (seed m5, scenario 202)', () => {
     const out = fuzzCampaign(withoutLockSplit('ibft'), { seed: 'm5', start: 0, end: SEAL_BUDGET, shrink: false, shape: SEAL_SHAPE });
     expect(out.failure?.result.violation?.invariant, `no fork in ${SEAL_BUDGET} scenarios`).toBe('agreement');
