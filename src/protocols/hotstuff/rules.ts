@@ -424,12 +424,32 @@ function resolvePending(s: HotStuffState, id: string, fx: Fx): HotStuffState {
 export function onVote(s: HotStuffState, from: NodeId, m: Vote, fx: Fx): HotStuffState {
   if (m.view < 1 || m.view < s.view - 1) return s;
   const key = voteKey(m.view, m.block);
-  const voters = s.votes.get(key) ?? [];
+  const voters = s.votes.get(key) ?? NO_VOTERS;
   if (voters.includes(from)) return s;
-  const now = [...voters, from].sort((a, b) => a - b);
+  const now = withVoter(voters, from);
   const next: HotStuffState = { ...s, votes: new Map(s.votes).set(key, now) };
   if (now.length !== (s.flags.qcNeedsAll === true ? s.n : s.quorum)) return next;
   return onQC(next, { block: m.block, view: m.view, signers: now }, fx);
+}
+
+const NO_VOTERS: readonly NodeId[] = [];
+
+/**
+ * Distinct voters in ascending order, with one more: what [...voters, from].sort() gives,
+ * without a sort (this runs once per vote received; a profile of alg4 showed the sort).
+ */
+function withVoter(voters: readonly NodeId[], from: NodeId): NodeId[] {
+  const out: NodeId[] = [];
+  let placed = false;
+  for (const v of voters) {
+    if (!placed && from < v) {
+      out.push(from);
+      placed = true;
+    }
+    out.push(v);
+  }
+  if (!placed) out.push(from);
+  return out;
 }
 
 /**
