@@ -207,7 +207,9 @@ describe('the correct protocols terminate against the adversary that persists af
  * adversary (every view after GST collects all n votes): a Byzantine node whose timeout was
  * withheld before GST in the view current at GST, or that decided a Tendermint height on
  * messages the correct nodes never got, is away for good from that view or height with
- * honest behaviour too; the new adversary finds those two 50 to 200 times sooner.
+ * honest behaviour too; the new adversary finds those two 50 to 200 times sooner. (The
+ * Tendermint one only in scenarios of two heights: at one height the honest adversary never
+ * kills it, see the next block.)
  */
 describe('liveness mutants are killed by the adversary that persists after GST', () => {
   const cases: { protocol: string; mutant: string; budget: number }[] = [
