@@ -4,6 +4,8 @@
  *
  *   npx tsx bench/pow.ts [--runs 500] [--rounds 8] [--n 4]
  *   npx tsx bench/pow.ts --traces 1200      digest of behaviour, for a change that must keep it
+ *   npx tsx bench/pow.ts --coverage 5 [--seeds a,b,c] [--sizes 4,7]
+ *                                           distinct abstract states, guided vs uniform, equal time
  *
  * 1. Throughput in scenarios per CPU second (process.cpuUsage, not wall time: on a shared
  *    machine the wall clock counts other people's work), PoW and Tendermint in alternating
@@ -23,6 +25,10 @@ import { runTape } from '../src/check/execute.ts';
 import type { Protocol } from '../src/core/types.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import { POW_MUTANT_LIST } from '../src/protocols/pow/index.ts';
+import { campaignShape } from '../src/api/campaign.ts';
+import { randomScheduler } from '../src/search/random.ts';
+import { guidedCampaign } from '../src/search/guided.ts';
+import { measured, roundsCampaign } from '../src/search/scheduler.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +36,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '8' },
     n: { type: 'string', default: '4' },
     traces: { type: 'string' },
+    coverage: { type: 'string' },
+    seeds: { type: 'string', default: 'search-1,search-2,search-3' },
+    sizes: { type: 'string', default: '4,7' },
   },
 });
 
@@ -62,6 +71,38 @@ if (values.traces !== undefined) {
     }
   }
   console.log(`all\t${bytesToHex(all.digest())}`);
+  process.exit(0);
+}
+
+/**
+ * --coverage S: what bench/search.ts's coverage section measures, for PoW over several seeds:
+ * distinct abstract cluster states (src/search/coverage.ts over abstraction.ts) that uniform
+ * and guided search reach in S seconds of wall time each (and the runs and CPU seconds that
+ * took: on a shared machine the CPU share varies, so the runs are printed too). Target
+ * (issue 12): guided >= 2x uniform.
+ */
+if (values.coverage !== undefined) {
+  const seconds = Number(values.coverage);
+  console.log(`coverage, ${seconds} s each: distinct abstract cluster states (runs, CPU s)`);
+  console.log('| n | seed | uniform | guided | guided/uniform |');
+  console.log('|---|---|---|---|---|');
+  for (const n of values.sizes.split(',').map(Number)) {
+    for (const seed of values.seeds.split(',')) {
+      const row: string[] = [];
+      const covered: number[] = [];
+      for (const strategy of ['uniform', 'guided'] as const) {
+        const p = createProtocol('pow', null);
+        const shape = campaignShape({ sizes: [n], strategy: strategy === 'guided' ? 'mixed' : strategy });
+        const options = { seed, start: 0, end: 10_000_000, shape, shrink: false, keepGoing: true, deadline: Date.now() + seconds * 1000 };
+        const c0 = process.cpuUsage();
+        const out = strategy === 'guided' ? guidedCampaign(p, options) : roundsCampaign(p, measured(randomScheduler(seed, shape)), options);
+        const c = process.cpuUsage(c0);
+        covered.push(out.covered);
+        row.push(`${out.covered} (${out.runs} runs, ${((c.user + c.system) / 1e6).toFixed(1)} s)`);
+      }
+      console.log(`| ${n} | ${seed} | ${row.join(' | ')} | ${(covered[1]! / covered[0]!).toFixed(2)} |`);
+    }
+  }
   process.exit(0);
 }
 

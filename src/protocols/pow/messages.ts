@@ -66,7 +66,8 @@ let idCount = 0;
 const scratch = sha256.create();
 const bytes = new Uint8Array(256);
 const out = new Uint8Array(32);
-const HEX = Array.from({ length: 256 }, (_v, i) => i.toString(16).padStart(2, '0'));
+const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+const hexCodes: number[] = new Array<number>(64).fill(0);
 
 /** `text` as bytes into `bytes` (ASCII only: digits, '|', '-', hex); undefined if another character occurs. */
 function ascii(text: string, from: number): Uint8Array | undefined {
@@ -89,9 +90,13 @@ function midstateOf(parent: string): Sha256 | undefined {
 /** SHA-256 hex of a header text: the parent id (whose first block's midstate is `mid`), then `rest`. */
 function digestAfter(mid: Sha256, rest: Uint8Array): string {
   mid._cloneInto(scratch).update(rest).digestInto(out);
-  let hex = '';
-  for (let i = 0; i < 32; i++) hex += HEX[out[i]!];
-  return hex;
+  // One flat string from 64 character codes (appending 32 pairs built a rope of 32 pieces).
+  for (let i = 0; i < 32; i++) {
+    const b = out[i]!;
+    hexCodes[2 * i] = HEX_DIGITS[b >>> 4]!;
+    hexCodes[2 * i + 1] = HEX_DIGITS[b & 15]!;
+  }
+  return String.fromCharCode.apply(null, hexCodes);
 }
 
 /**

@@ -53,9 +53,23 @@ function blockWorkOf(flags: PowFlags | undefined, bits: number): bigint {
   return flags === undefined || flags.work.plusOne ? workOf(bits) : blockWork(bits, flags.work);
 }
 
-/** Core's GetNextWorkRequired for a block extending `parent`, with the instance's retarget options. */
+/**
+ * nBits required of a child of a block, by the block's id, per protocol instance: a function of
+ * the parent's chain (which its id fixes) and the instance's rules. The miner computes it and
+ * then validates its own block against it, and so does every node receiving a sibling.
+ */
+const bitsByParent = new WeakMap<PowConfig, Map<string, { readonly height: number; readonly bits: number }>>();
+
+/** Core's GetNextWorkRequired for a block at `height` extending `parent`, with the instance's retarget options. */
 export function requiredBits(cfg: PowConfig, blocks: PowState['blocks'], parent: string, height: number): number {
-  return nextWorkRequired(height, powLookup(blocks, parent), cfg.params, cfg.flags.retarget);
+  let memo = bitsByParent.get(cfg);
+  if (memo === undefined) bitsByParent.set(cfg, (memo = new Map()));
+  const hit = memo.get(parent);
+  if (hit !== undefined && hit.height === height) return hit.bits;
+  const bits = nextWorkRequired(height, powLookup(blocks, parent), cfg.params, cfg.flags.retarget);
+  if (memo.size >= DERIVED_LIMIT) memo.clear();
+  memo.set(parent, { height, bits });
+  return bits;
 }
 
 /**
