@@ -18,33 +18,53 @@ function byHeightThenId(a: Block, b: Block): number {
 /** The MAX_PARENTS first blocks of one tree in that order, per tree (trees are persistent maps: one scan each). */
 const topByBlocks = new WeakMap<PowState['blocks'], readonly Block[]>();
 
-function topBlocks(blocks: PowState['blocks']): readonly Block[] {
+/**
+ * The last tree listed per node id and its top blocks: a node's next tree is usually that one
+ * plus a block or two (PersistentMap.appendedSince), merged into the top in a few comparisons
+ * instead of sorting the whole tree again.
+ */
+const lastTop: { blocks: PowState['blocks']; top: readonly Block[] }[] = [];
+
+function topBlocks(self: number, blocks: PowState['blocks']): readonly Block[] {
   let top = topByBlocks.get(blocks);
   if (top === undefined) {
-    const all: Block[] = [];
-    for (const e of blocks.values()) all.push(e.block);
-    top = all.sort(byHeightThenId).slice(0, MAX_PARENTS);
+    const last = lastTop[self];
+    const added = last !== undefined ? blocks.appendedSince(last.blocks) : undefined;
+    if (added !== undefined) {
+      const merged = [...last!.top];
+      for (const e of added) merged.push(e.block);
+      top = merged.sort(byHeightThenId).slice(0, MAX_PARENTS);
+    } else {
+      const all: Block[] = [];
+      for (const e of blocks.values()) all.push(e.block);
+      top = all.sort(byHeightThenId).slice(0, MAX_PARENTS);
+    }
     topByBlocks.set(blocks, top);
   }
+  lastTop[self] = { blocks, top };
   return top;
 }
 
 /**
- * The candidate blocks on one parent, by (config, Byzantine node, parent id): they depend on the
+ * The candidate blocks on one parent, by (config, parent id, Byzantine node): they depend on the
  * parent's chain only, which its id fixes, so every listing after the first reuses them.
  */
-const candidatesByParent = new WeakMap<PowConfig, Map<string, readonly PowMessage[]>>();
+const candidatesByParent = new WeakMap<PowConfig, Map<string, (readonly PowMessage[])[]>>();
 const unknownParentBlock = new WeakMap<PowConfig, Map<number, PowMessage>>();
 const CANDIDATE_LIMIT = 100_000;
 
-function candidates(cfg: PowConfig, self: number, parent: Block, holder: PowState): readonly PowMessage[] {
+function candidates(cfg: PowConfig, self: number, parent: Block, holder: () => PowState): readonly PowMessage[] {
   let memo = candidatesByParent.get(cfg);
   if (memo === undefined) candidatesByParent.set(cfg, (memo = new Map()));
-  const key = `${self}/${parent.id}`;
-  const hit = memo.get(key);
+  let bySelf = memo.get(parent.id);
+  if (bySelf === undefined) {
+    if (memo.size >= CANDIDATE_LIMIT) memo.clear();
+    memo.set(parent.id, (bySelf = []));
+  }
+  const hit = bySelf[self];
   if (hit !== undefined) return hit;
   const height = parent.height + 1;
-  const bits = nextWorkRequired(height, powLookup(holder.blocks, parent.id), cfg.params);
+  const bits = nextWorkRequired(height, powLookup(holder().blocks, parent.id), cfg.params);
   const greedy = encodeCompact(decodeCompact(bits).target / 2n);
   const out: PowMessage[] = [];
   cfg.offsets.forEach((offset, i) => {
@@ -53,8 +73,7 @@ function candidates(cfg: PowConfig, self: number, parent: Block, holder: PowStat
     out.push(block(makeBlock({ ...base, bits, nonce: BYZANTINE_NONCE + 2 * i })));
     out.push(block(makeBlock({ ...base, bits: greedy, nonce: BYZANTINE_NONCE + 2 * i + 1 })));
   });
-  if (memo.size >= CANDIDATE_LIMIT) memo.clear();
-  memo.set(key, out);
+  bySelf[self] = out;
   return out;
 }
 
@@ -84,7 +103,7 @@ export function byzantineMessages(cfg: PowConfig, ctx: ByzantineContext<PowState
   const seen = new Set<string>();
   const pool: Block[] = [];
   for (const s of ctx.states) {
-    for (const b of topBlocks(s.blocks)) {
+    for (const b of topBlocks(s.self, s.blocks)) {
       if (!seen.has(b.id)) {
         seen.add(b.id);
         pool.push(b);
@@ -94,9 +113,8 @@ export function byzantineMessages(cfg: PowConfig, ctx: ByzantineContext<PowState
   const parents = pool.sort(byHeightThenId).slice(0, MAX_PARENTS);
   const out: PowMessage[] = [];
   for (const parent of parents) {
-    // Any node holding the parent holds its whole chain: the first one will do.
-    const holder = ctx.states.find((s) => s.blocks.has(parent.id))!;
-    out.push(...candidates(cfg, ctx.self, parent, holder));
+    // Any node holding the parent holds its whole chain: the first one will do (looked for only when needed).
+    out.push(...candidates(cfg, ctx.self, parent, () => ctx.states.find((s) => s.blocks.has(parent.id))!));
   }
   out.push(unknownParent(cfg, ctx.self));
   return out;
