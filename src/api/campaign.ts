@@ -174,7 +174,7 @@ export async function fuzz(protocol: ProtocolSource | string, options: FuzzOptio
     maxTape = scheduler.maxTape;
     const firstRaw = raw.reduce<RawFailure | undefined>((a, f) => (a === undefined || f.index < a.index ? f : a), undefined);
     if (firstRaw !== undefined && !keepGoing) {
-      first = firstFailure(p, scheduler.scenario(firstRaw.index), firstRaw.index - start + 1, { shrink: options.shrink ?? true, maxTape });
+      first = firstFailure(p, scheduler.scenario(firstRaw.index), firstRaw.index - start + 1, { shrink: options.shrink ?? true, maxTape, sizes: scheduler.sizes });
     }
   } else if (guided) {
     const out = guidedCampaign(p, { seed, start, end, shape, guided: options.guided ?? {}, keepGoing, deadline, shrink: options.shrink ?? true, progressEvery: every || Number.MAX_SAFE_INTEGER, onProgress: (x) => progress(x.done, x.steps) });

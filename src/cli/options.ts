@@ -43,9 +43,10 @@ export const SCENARIO_HELP = `scenario options:
   --strategy S        how deliveries are chosen: uniform (the tape picks any message),
                       priority (PCT-style: nodes get random priorities, the highest-
                       priority node with mail is served first; finds deep lock bugs
-                      2.5-9x sooner at n=4), or mixed (default: half the scenarios each;
-                      the uniform half is exactly the uniform campaign's); the fast-check
-                      engine is always uniform
+                      2.5-9x sooner at n=4), or mixed (half the scenarios each; the
+                      uniform half is exactly the uniform campaign's; fuzz's guided search
+                      draws its fresh scenarios this way); the fast-check engine is
+                      always uniform
   --twins             in half the runs with Byzantine nodes, run each Byzantine identity as
                       Twins (two honest instances, split by partitions), besides injections
   --post-gst          Byzantine nodes keep misbehaving after GST: the tape also chooses, per
