@@ -30,6 +30,7 @@ describe('cli', () => {
     expect(cli('fuzz', '--protocol', 'paxos')).toMatchObject({ code: 2, err: expect.stringMatching(/unknown protocol "paxos"/) });
     expect(cli('fuzz', '--mutant', 'nope')).toMatchObject({ code: 2, err: expect.stringMatching(/no mutant "nope"/) });
     expect(cli('fuzz', '--runs', 'many')).toMatchObject({ code: 2, err: expect.stringMatching(/--runs: expected an integer/) });
+    expect(cli('fuzz', '--deliver-share', '2')).toMatchObject({ code: 2, err: expect.stringMatching(/--deliver-share: expected a number from 0 to 1/) });
     const dir = mkdtempSync(join(tmpdir(), 'ch-'));
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ format: 1, protocol: 'tendermint', mutant: null, story: 's', expect: { outcome: 'holds' }, config: { n: 3, f: 1, byzantine: [], heights: 1, faults: {}, gstStepBound: 10 }, actions: [] }));

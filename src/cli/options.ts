@@ -27,6 +27,7 @@ export const SCENARIO_OPTIONS = {
   partitions: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.partitions) },
   injections: { type: 'string', default: String(DEFAULT_SHAPE.maxFaults.injections) },
   reboots: { type: 'string', default: '0' },
+  'deliver-share': { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
 
@@ -58,7 +59,11 @@ export const SCENARIO_HELP = `scenario options:
   --reboots K         most reboots per run (crash-recovery: a correct node loses its memory
                       and timers, possibly between two effects of one reducer call, and
                       restarts from what it persisted; default 0; protocols that declare
-                      recover only)`;
+                      recover only)
+  --deliver-share X   set each tape entry to "deliver the next message" with probability X
+                      (0..1; seedrandom engine): fewer timers fire, so votes pile up inside
+                      one round (the IBFT invalid-seal fork needs it: properties/ibft.test.ts
+                      SEAL_SHAPE); absent, every seed draws what it always drew`;
 
 export function nat(name: string, value: string | undefined, min = 0): number {
   const v = Number(value);
@@ -66,6 +71,12 @@ export function nat(name: string, value: string | undefined, min = 0): number {
     throw new UserError(`--${name}: expected an integer >= ${min}, got ${JSON.stringify(value)}`);
   }
   return v;
+}
+
+function share(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new UserError(`--deliver-share: expected a number from 0 to 1, got ${JSON.stringify(value)}`);
+  return x;
 }
 
 export function shapeFrom(values: Record<string, string | boolean | undefined>): ScenarioShape {
@@ -95,6 +106,7 @@ export function shapeFrom(values: Record<string, string | boolean | undefined>):
     byzantine,
     twins: values['twins'] === true,
     ...(values['post-gst'] === true ? { postGst: true } : {}),
+    ...(values['deliver-share'] !== undefined ? { deliverShare: share(values['deliver-share'] as string) } : {}),
     ...(byzantineCount !== undefined ? { byzantineCount } : {}),
     strategy,
     maxHeights: nat('heights', values['heights'] as string, 1),
