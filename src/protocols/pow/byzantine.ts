@@ -2,7 +2,7 @@ import type { ByzantineContext } from '../../core/types.ts';
 import { decodeCompact, encodeCompact, nextWorkRequired } from './arith.ts';
 import { type Block, NULL_ID, type PowMessage, blockId, makeBlock } from './messages.ts';
 import { VERSION_BASE } from './params.ts';
-import type { PowConfig } from './rules.ts';
+import { type PowConfig, perInstance } from './rules.ts';
 import { type PowState, powLookup } from './state.ts';
 
 /** Parents a Byzantine node builds on: the highest known blocks (bounded, so listing stays cheap). */
@@ -49,13 +49,12 @@ function topBlocks(self: number, blocks: PowState['blocks']): readonly Block[] {
  * The candidate blocks on one parent, by (config, parent id, Byzantine node): they depend on the
  * parent's chain only, which its id fixes, so every listing after the first reuses them.
  */
-const candidatesByParent = new WeakMap<PowConfig, Map<string, (readonly PowMessage[])[]>>();
-const unknownParentBlock = new WeakMap<PowConfig, Map<number, PowMessage>>();
+const candidatesByParent = perInstance<PowConfig, Map<string, (readonly PowMessage[])[]>>(() => new Map());
+const unknownParentBlock = perInstance<PowConfig, Map<number, PowMessage>>(() => new Map());
 const CANDIDATE_LIMIT = 100_000;
 
 function candidates(cfg: PowConfig, self: number, parent: Block, holder: () => PowState): readonly PowMessage[] {
-  let memo = candidatesByParent.get(cfg);
-  if (memo === undefined) candidatesByParent.set(cfg, (memo = new Map()));
+  const memo = candidatesByParent(cfg);
   let bySelf = memo.get(parent.id);
   if (bySelf === undefined) {
     if (memo.size >= CANDIDATE_LIMIT) memo.clear();
@@ -78,8 +77,7 @@ function candidates(cfg: PowConfig, self: number, parent: Block, holder: () => P
 }
 
 function unknownParent(cfg: PowConfig, self: number): PowMessage {
-  let memo = unknownParentBlock.get(cfg);
-  if (memo === undefined) unknownParentBlock.set(cfg, (memo = new Map()));
+  const memo = unknownParentBlock(cfg);
   let m = memo.get(self);
   if (m === undefined) {
     const parent = blockId({ parent: NULL_ID, height: 0, time: 0, bits: 0, version: 0, miner: self, nonce: BYZANTINE_NONCE });

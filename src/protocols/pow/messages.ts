@@ -54,8 +54,13 @@ function headerTail(h: BlockHeader): string {
  */
 interface ParentHash {
   readonly midstate: Sha256 | undefined;
-  readonly ids: Map<string, string>;
+  /** Header tails hashed on this parent and their ids, side by side (a parent has a handful of children). */
+  readonly tails: string[];
+  readonly ids: string[];
 }
+
+/** Children remembered per parent; a parent with more (none in a bounded run) has the rest hashed each time. */
+const CHILDREN_LIMIT = 64;
 
 type Sha256 = ReturnType<typeof sha256.create>;
 
@@ -111,15 +116,17 @@ export function blockId(h: BlockHeader): string {
       byParent.clear();
       idCount = 0;
     }
-    p = { midstate: midstateOf(h.parent), ids: new Map() };
+    p = { midstate: midstateOf(h.parent), tails: [], ids: [] };
     byParent.set(h.parent, p);
   }
   const tail = headerTail(h);
-  let id = p.ids.get(tail);
-  if (id === undefined) {
-    const rest = p.midstate !== undefined ? ascii(tail, 0) : undefined;
-    id = rest !== undefined ? digestAfter(p.midstate!, rest) : sha256Hex(headerText(h));
-    p.ids.set(tail, id);
+  const k = p.tails.indexOf(tail);
+  if (k >= 0) return p.ids[k]!;
+  const rest = p.midstate !== undefined ? ascii(tail, 0) : undefined;
+  const id = rest !== undefined ? digestAfter(p.midstate!, rest) : sha256Hex(headerText(h));
+  if (p.tails.length < CHILDREN_LIMIT) {
+    p.tails.push(tail);
+    p.ids.push(id);
     idCount++;
   }
   return id;

@@ -17,18 +17,35 @@ import { PersistentMap } from '../../core/persistent.ts';
 import type { ClusterConfig, NodeId, Step } from '../../core/types.ts';
 import type { PowMessage } from './messages.ts';
 import { blockVersion } from './params.ts';
-import { type PowConfig, genesisEntry, mineBlock, mineEventName, parseMineEvent, receiveBlock } from './rules.ts';
+import { type PowConfig, genesisEntry, mineBlock, mineEventName, parseMineEvent, perInstance, receiveBlock } from './rules.ts';
 import type { PowState } from './state.ts';
 
 type PStep = Step<PowState, PowMessage>;
 
+/**
+ * The tree every node starts from, per protocol instance: genesis alone. One immutable value
+ * shared by every node of every run (the map is persistent: a node's first block makes its
+ * own version), so starting a run hashes and allocates nothing for it.
+ */
+const genesisTrees = perInstance<PowConfig, { tree?: PowState['blocks'] }>(() => ({}));
+
+function genesisTree(cfg: PowConfig): PowState['blocks'] {
+  const slot = genesisTrees(cfg);
+  if (slot.tree === undefined) {
+    const genesis = genesisEntry(cfg.params, cfg.flags);
+    slot.tree = PersistentMap.of([[genesis.block.id, genesis]]);
+  }
+  return slot.tree;
+}
+
 export function init(cfg: PowConfig, self: NodeId): PStep {
-  const genesis = genesisEntry(cfg.params, cfg.flags);
+  const blocks = genesisTree(cfg);
+  const genesis = blocks.at(0)![1];
   return {
     state: {
       self,
       genesis: genesis.block.id,
-      blocks: PersistentMap.of([[genesis.block.id, genesis]]),
+      blocks,
       head: genesis.block.id,
       orphans: [],
       invalid: new Set(),
@@ -49,7 +66,7 @@ export function onEvent(cfg: PowConfig, s: PowState, event: string): PStep {
   return { state: { ...s, mined: s.mined + 1 }, effects: [{ kind: 'broadcast', msg: { type: 'block', block } }] };
 }
 
-const eventLists = new WeakMap<PowConfig, Map<number, readonly string[]>>();
+const eventLists = perInstance<PowConfig, Map<number, readonly string[]>>(() => new Map());
 
 /**
  * The mining events a node offers: every offset, signalling or not, `share` times over.
@@ -60,8 +77,7 @@ export function events(cfg: PowConfig, s: PowState, cluster: ClusterConfig): rea
     throw new Error(`pow: ${cfg.shares.length} hash power shares for ${cluster.n} nodes`);
   }
   const share = cfg.shares?.[s.self] ?? 1;
-  let byShare = eventLists.get(cfg);
-  if (byShare === undefined) eventLists.set(cfg, (byShare = new Map()));
+  const byShare = eventLists(cfg);
   let list = byShare.get(share);
   if (list === undefined) {
     const one: string[] = [];

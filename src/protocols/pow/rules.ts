@@ -38,6 +38,25 @@ export interface PowConfig {
  */
 export const MAX_ORPHANS = 1000;
 
+/**
+ * A value per protocol instance (or parameter set), made on first use. The last instance asked
+ * for is kept at hand: the hot paths ask for the same one call after call, and a WeakMap lookup
+ * on each was measurable.
+ */
+export function perInstance<K extends object, V>(make: () => V): (key: K) => V {
+  const byKey = new WeakMap<K, V>();
+  let lastKey: K | undefined;
+  let lastValue: V | undefined;
+  return (key) => {
+    if (key === lastKey) return lastValue!;
+    let v = byKey.get(key);
+    if (v === undefined) byKey.set(key, (v = make()));
+    lastKey = key;
+    lastValue = v;
+    return v;
+  };
+}
+
 /** The genesis block: hard-coded, as in Core (its nBits encodes powLimit). */
 export function genesisBlock(params: PowParams): Block {
   return makeBlock({ parent: NULL_ID, height: 0, time: GENESIS_TIME, bits: encodeCompact(params.powLimit), version: 1, miner: -1, nonce: 0 });
@@ -58,12 +77,11 @@ function blockWorkOf(flags: PowFlags | undefined, bits: number): bigint {
  * the parent's chain (which its id fixes) and the instance's rules. The miner computes it and
  * then validates its own block against it, and so does every node receiving a sibling.
  */
-const bitsByParent = new WeakMap<PowConfig, Map<string, { readonly height: number; readonly bits: number }>>();
+const bitsByParent = perInstance<PowConfig, Map<string, { readonly height: number; readonly bits: number }>>(() => new Map());
 
 /** Core's GetNextWorkRequired for a block at `height` extending `parent`, with the instance's retarget options. */
 export function requiredBits(cfg: PowConfig, blocks: PowState['blocks'], parent: string, height: number): number {
-  let memo = bitsByParent.get(cfg);
-  if (memo === undefined) bitsByParent.set(cfg, (memo = new Map()));
+  const memo = bitsByParent(cfg);
   const hit = memo.get(parent);
   if (hit !== undefined && hit.height === height) return hit.bits;
   const bits = nextWorkRequired(height, powLookup(blocks, parent), cfg.params, cfg.flags.retarget);
@@ -87,12 +105,11 @@ export function invalidReason(cfg: PowConfig, blocks: PowState['blocks'], block:
   return undefined;
 }
 
-const rangeCache = new WeakMap<PowParams, Map<number, boolean>>();
+const rangeCache = perInstance<PowParams, Map<number, boolean>>(() => new Map());
 
 /** CheckProofOfWork's range check, memoised per parameter set and nBits. */
 function bitsInRange(params: PowParams, bits: number): boolean {
-  let byBits = rangeCache.get(params);
-  if (byBits === undefined) rangeCache.set(params, (byBits = new Map()));
+  const byBits = rangeCache(params);
   let ok = byBits.get(bits);
   if (ok === undefined) {
     if (byBits.size >= 100_000) byBits.clear();
@@ -256,12 +273,11 @@ interface Derived {
  * block computes the same, so the first one's result is kept (bounded, cleared when full).
  * The bigint chainwork and the retarget were a large part of each connection's cost.
  */
-const derivedByConfig = new WeakMap<PowConfig, Map<string, Derived>>();
+const derivedByConfig = perInstance<PowConfig, Map<string, Derived>>(() => new Map());
 const DERIVED_LIMIT = 100_000;
 
 function derive(cfg: PowConfig, blocks: PowState['blocks'], parent: BlockEntry, b: Block): Derived {
-  let memo = derivedByConfig.get(cfg);
-  if (memo === undefined) derivedByConfig.set(cfg, (memo = new Map()));
+  const memo = derivedByConfig(cfg);
   let v = memo.get(b.id);
   if (v === undefined) {
     const invalid = invalidReason(cfg, blocks, b);
@@ -293,12 +309,11 @@ export interface MineEvent {
 
 const MINE = /^mine:(\d+)(:signal)?$/;
 
-const parsedEvents = new WeakMap<PowConfig, Map<string, MineEvent>>();
+const parsedEvents = perInstance<PowConfig, Map<string, MineEvent>>(() => new Map());
 
 /** What a mining event says (memoised per instance: a run parses the same six names over and over). */
 export function parseMineEvent(cfg: PowConfig, event: string): MineEvent {
-  let byName = parsedEvents.get(cfg);
-  if (byName === undefined) parsedEvents.set(cfg, (byName = new Map()));
+  const byName = parsedEvents(cfg);
   let e = byName.get(event);
   if (e === undefined) {
     e = parseMineEventUncached(cfg, event);
