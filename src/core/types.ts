@@ -240,6 +240,12 @@ export interface WorldView<S, M> {
   readonly inFlight: readonly { readonly id: number; readonly from: NodeId; readonly to: number; readonly msg: M }[];
   readonly crashed: readonly boolean[];
   readonly gst: boolean;
+  /**
+   * From GST on, what each Byzantine node keeps doing (`fuzz --post-gst`): per node id, its
+   * behaviour ('silent', 'equivocating', 'delayed', { selective }), undefined for honest;
+   * null or absent when every node is honest after GST.
+   */
+  readonly afterGst?: { readonly behaviour: readonly (string | { readonly selective: readonly NodeId[] } | undefined)[] } | null;
 }
 
 /** A named check over the whole cluster, after every step (stateright's `always`). */
