@@ -7,7 +7,7 @@
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { isByzantine } from '../src/sim/world.ts';
 import { HOTSTUFF_VARIANTS, type HotStuffMutant, type HotStuffVariant, hotstuff } from '../src/protocols/hotstuff/index.ts';
 import { mutantsOf } from '../src/protocols/hotstuff/mutants.ts';

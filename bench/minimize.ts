@@ -45,7 +45,7 @@ import { join } from 'node:path';
 import { readFixture } from '../src/trace/fixture.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { campaignShape } from '../src/api/campaign.ts';
 import { PROTOCOLS } from '../src/protocols/registry.ts';
 import { exhaustive } from '../src/search/exhaustive.ts';

@@ -11,7 +11,7 @@ import { cpus } from 'node:os';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { PROTOCOLS } from '../src/protocols/registry.ts';
 import type { Protocol } from '../src/core/types.ts';
 import { whitepaperReport } from '../src/protocols/pow/whitepaper.ts';

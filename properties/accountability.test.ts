@@ -11,7 +11,7 @@ import type { Action } from '../src/sim/actions.ts';
 import { clusterConfig, defaultGstStepBound, validateConfig } from '../src/core/config.ts';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { UserError } from '../src/core/errors.ts';
 import { execute } from '../src/check/execute.ts';
 import { culprits } from '../src/check/generic.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Protocol } from '../src/core/types.ts';
 import { runActions, runTape } from '../src/check/execute.ts';
-import { distinctFailures, fuzzCampaign } from '../src/check/hunt.ts';
+import { distinctFailures, fuzzCampaign } from '../src/search/random.ts';
 import { type Fixture, FIXTURE_FORMAT, driftReport, expectationMismatch, readFixture, writeFixture } from '../src/trace/fixture.ts';
 import { type TendermintMessage, tendermint } from '../src/protocols/tendermint/index.ts';
 import { FIXTURE_ROOT, expectSurvives } from './support.ts';

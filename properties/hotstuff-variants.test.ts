@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { clusterConfig } from '../src/core/config.ts';
 import type { ClusterConfig, Effect, Transition } from '../src/core/types.ts';
 import { runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { ALG4_MUTANT_LIST, JOLTEON_MUTANT_LIST, type HotStuffMutant, type HotStuffState, type HotStuffVariant, hotstuff } from '../src/protocols/hotstuff/index.ts';
 import { byzantineMessages } from '../src/protocols/hotstuff/byzantine.ts';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { execute, runActions, runTape, synchronousTail } from '../src/check/execute.ts';
 import { initWorld } from '../src/sim/step.ts';

@@ -11,7 +11,7 @@ import { gstChoice } from '../src/adversary/decode.ts';
 import { clusterConfig, postGstOn } from '../src/core/config.ts';
 import type { ClusterConfig, Protocol } from '../src/core/types.ts';
 import { type RunResult, runActions, runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import type { Action, AfterGst } from '../src/sim/actions.ts';
 import { type Envelope, type World, deliverable } from '../src/sim/world.ts';

@@ -9,7 +9,7 @@ import type { NodeId, Protocol } from '../src/core/types.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import type { Action } from '../src/sim/actions.ts';
 import { runActions, runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { failingRun, shrinkScenario } from '../src/minimize/tape.ts';
 import { campaignShape } from '../src/api/campaign.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { runTape } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { QBFT_LIVENESS_MUTANTS, QBFT_MUTANTS, type QbftLivenessMutant, type QbftMutant, qbft } from '../src/protocols/qbft/index.ts';

@@ -8,7 +8,7 @@ import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.
 import { KIND_ORDER, enabledKinds } from '../src/adversary/decode.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { runActions, runTape } from '../src/check/execute.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { clusterConfig, validateConfig } from '../src/core/config.ts';
 import type { WalRecord } from '../src/core/durable.ts';
 import type { Action } from '../src/sim/actions.ts';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { priorityDelivery } from '../src/adversary/priority.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import { initWorld } from '../src/sim/step.ts';

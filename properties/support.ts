@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { Protocol } from '../src/core/types.ts';
 import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
-import { huntWithFastCheck } from '../src/check/hunt.ts';
+import { huntWithFastCheck } from '../src/search/fastcheck.ts';
 import { FIXTURE_FORMAT, writeFixture } from '../src/trace/fixture.ts';
 
 export const FIXTURE_ROOT = join(import.meta.dirname, '..', 'fixtures');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
-import { fuzzCampaign } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
 import { execute } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import type { Action } from '../src/sim/actions.ts';

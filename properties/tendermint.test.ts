@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SHAPE, type ScenarioShape } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
-import { fuzzCampaign, huntWithFastCheck } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
+import { huntWithFastCheck } from '../src/search/fastcheck.ts';
 import { runTape } from '../src/check/execute.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { TENDERMINT_MUTANTS, type TendermintMutant, tendermint } from '../src/protocols/tendermint/index.ts';

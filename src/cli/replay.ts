@@ -1,7 +1,7 @@
 import { createProtocol } from '../protocols/registry.ts';
 import { isModuleSpecifier, loadProtocol } from '../protocols/load.ts';
 import type { ProtocolResolver } from '../trace/fixture.ts';
-import { huntWithFastCheck } from '../check/hunt.ts';
+import { huntWithFastCheck } from '../search/fastcheck.ts';
 import { type Fixture, driftReport, expectationMismatch, readFixture, writeFixture } from '../trace/fixture.ts';
 import { type RunResult, runActions, runTape } from '../check/execute.ts';
 import { timeline } from '../trace/explain.ts';

@@ -1,5 +1,5 @@
 /**
- * What the search engines call to shrink a failure (check/hunt.ts and its successors in
+ * What the search engines call to shrink a failure (the engines in
  * search/): both go through the one pipeline (pipeline.ts). The tape-shrink primitives live
  * in tape-shrink.ts and are re-exported here for existing callers.
  */
