@@ -481,8 +481,10 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   const cpu0 = process.cpuUsage();
   const hasher = new WorldHasher<S, M>(gst, sym, reboots);
   const visited = new FingerprintSet();
+  // The search tree as two flat arrays: each state's parent id and the index of the action
+  // (in enabledActions order) that reached it; a path is re-derived by replaying them.
   const parents: number[] = [];
-  const via: (Action<M> | null)[] = [];
+  const via: number[] = [];
   const levels: number[] = [];
   const fp: Fp = { a: 0, b: 0 };
   const fpPerm: Fp = { a: 0, b: 0 };
@@ -494,10 +496,18 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   let truncated = false;
   let exhausted = false;
 
+  /** The actions from the initial world to state `id`, replayed from the action indices. */
   const pathTo = (id: number): Action<M>[] => {
+    const indices: number[] = [];
+    for (let at = id; parents[at]! >= 0; at = parents[at]!) indices.push(via[at]!);
     const out: Action<M>[] = [];
-    for (let at = id; parents[at]! >= 0; at = parents[at]!) out.push(via[at]!);
-    return out.reverse();
+    let w = init.world;
+    for (let i = indices.length - 1; i >= 0; i--) {
+      const action = enabledActions(p, w, gst)[indices[i]!]!;
+      out.push(action);
+      w = step(p, w, action).world;
+    }
+    return out;
   };
 
   /** Canonical fingerprint into `fp` (minimum over the symmetry group); returns the orbit size. */
@@ -535,7 +545,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   unreduced += canonical(init.world, initDigest, initVotes);
   visited.add(fp.a, fp.b);
   parents.push(-1);
-  via.push(null);
+  via.push(-1);
   levels.push(1);
   if (violation === undefined) {
     const listingFault = probeListing(p, init.world, gst);
@@ -546,6 +556,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest }];
   for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
     const next: Entry<S, M>[] = [];
+    // The last level's worlds are counted and checked but never expanded: not kept.
+    const last = d === depth - 1;
     let found = 0;
     outer: for (const entry of frontier) {
       let actions: Action<M>[];
@@ -561,7 +573,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
       // The Checker's map for this entry, rebuilt once from its chain.
       const history = new Map<string, string>();
       for (let v = entry.votes; v !== null; v = v.prev) history.set(v.slot, v.value);
-      for (const action of actions) {
+      for (let ai = 0; ai < actions.length; ai++) {
+        const action = actions[ai]!;
         transitions++;
         let child: { world: World<S, M>; record: StepRecord<S, M> };
         let added = 0;
@@ -597,8 +610,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         found++;
         const id = parents.length;
         parents.push(entry.id);
-        via.push(action);
-        next.push({ id, world: child!.world, votes, digest });
+        via.push(ai);
+        if (!last) next.push({ id, world: child!.world, votes, digest });
         if (visited.size >= maxStates) {
           truncated = true;
           break outer;
@@ -609,7 +622,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     levels.push(found);
     depthChecked = d + 1;
     frontier = next;
-    if (next.length === 0) {
+    if (found === 0) {
       exhausted = true;
       break;
     }
