@@ -40,64 +40,34 @@ function headerText(h: BlockHeader): string {
   return `${h.parent}|${h.height}|${h.time}|${h.bits}|${h.version}|${h.miner}|${h.nonce}`;
 }
 
-/** What follows the parent id in the header text: short, so it keys the memo cheaply. */
-function headerTail(h: BlockHeader): string {
-  return `|${h.height}|${h.time}|${h.bits}|${h.version}|${h.miner}|${h.nonce}`;
-}
-
 /**
- * Per parent id: SHA-256's state after the first 64-byte block of the header text, which is
- * exactly the parent id's 64 hex digits (the midstate, as Bitcoin miners keep it for the fixed
- * first half of a header), and the ids already computed on that parent by the rest of the text.
- * Every block on one parent (a node's next block, forks, the Byzantine candidates: six per
- * parent) then costs one compression instead of two, and a repeated header none.
+ * SHA-256 of an ASCII text with noble's hasher, allocating no hasher and no DataView per call:
+ * a pristine hasher is cloned into one scratch hasher (state words copied), and the text is fed
+ * in pieces shorter than a block (a whole block at once makes noble wrap the input in a new
+ * DataView, and a new hasher makes one for its buffer: profiled, those allocations cost more
+ * than the compressions).
  */
-interface ParentHash {
-  readonly midstate: Sha256 | undefined;
-  /** Header tails hashed on this parent and their ids, side by side (a parent has a handful of children). */
-  readonly tails: string[];
-  readonly ids: string[];
-}
-
-/** Children remembered per parent; a parent with more (none in a bounded run) has the rest hashed each time. */
-const CHILDREN_LIMIT = 64;
-
-type Sha256 = ReturnType<typeof sha256.create>;
-
-const byParent = new Map<string, ParentHash>();
-/** Bound on the ids kept (all parents together); the memo is cleared when it is reached. */
-const ID_LIMIT = 100_000;
-let idCount = 0;
+const blank = sha256.create();
 const scratch = sha256.create();
 const bytes = new Uint8Array(256);
-const out = new Uint8Array(32);
 const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const hexCodes: number[] = new Array<number>(64).fill(0);
 
-/** `text` as bytes into `bytes` (ASCII only: digits, '|', '-', hex); undefined if another character occurs. */
-function ascii(text: string, from: number): Uint8Array | undefined {
-  const n = text.length - from;
+/** SHA-256 hex of `text` if it is ASCII and short; undefined otherwise. */
+function asciiDigest(text: string): string | undefined {
+  const n = text.length;
   if (n > bytes.length) return undefined;
   for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(from + i);
+    const c = text.charCodeAt(i);
     if (c > 0x7f) return undefined;
     bytes[i] = c;
   }
-  return bytes.subarray(0, n);
-}
-
-function midstateOf(parent: string): Sha256 | undefined {
-  const head = parent.length === 64 ? ascii(parent, 0) : undefined;
-  if (head === undefined) return undefined;
-  return sha256.create().update(head);
-}
-
-/** SHA-256 hex of a header text: the parent id (whose first block's midstate is `mid`), then `rest`. */
-function digestAfter(mid: Sha256, rest: Uint8Array): string {
-  mid._cloneInto(scratch).update(rest).digestInto(out);
+  blank._cloneInto(scratch);
+  for (let i = 0; i < n; i += 63) scratch.update(bytes.subarray(i, Math.min(n, i + 63)));
+  const digest = scratch.digest();
   // One flat string from 64 character codes (appending 32 pairs built a rope of 32 pieces).
   for (let i = 0; i < 32; i++) {
-    const b = out[i]!;
+    const b = digest[i]!;
     hexCodes[2 * i] = HEX_DIGITS[b >>> 4]!;
     hexCodes[2 * i + 1] = HEX_DIGITS[b & 15]!;
   }
@@ -105,31 +75,15 @@ function digestAfter(mid: Sha256, rest: Uint8Array): string {
 }
 
 /**
- * The block id: SHA-256 of the header fields (headerText, UTF-8) as 64 hex digits. Memoised:
- * it is a pure function. A parent that is not 64 ASCII characters, or a non-ASCII tail (only
- * forged headers from a fixture could have either), is hashed whole with sha256Hex.
+ * The block id: SHA-256 of the header fields (headerText, UTF-8) as 64 hex digits. Not memoised:
+ * most ids are asked for once (a mined block's; its copies are checked by object, hasValidId),
+ * and a memo of every id cost more in garbage collection than the hashing it saved (profiled:
+ * 11-14 us per new id with the memo, 2-4 us without, on a loaded machine). Text that is not
+ * ASCII (only a forged header read from a fixture could have it) is hashed with sha256Hex.
  */
 export function blockId(h: BlockHeader): string {
-  let p = byParent.get(h.parent);
-  if (p === undefined) {
-    if (idCount >= ID_LIMIT) {
-      byParent.clear();
-      idCount = 0;
-    }
-    p = { midstate: midstateOf(h.parent), tails: [], ids: [] };
-    byParent.set(h.parent, p);
-  }
-  const tail = headerTail(h);
-  const k = p.tails.indexOf(tail);
-  if (k >= 0) return p.ids[k]!;
-  const rest = p.midstate !== undefined ? ascii(tail, 0) : undefined;
-  const id = rest !== undefined ? digestAfter(p.midstate!, rest) : sha256Hex(headerText(h));
-  if (p.tails.length < CHILDREN_LIMIT) {
-    p.tails.push(tail);
-    p.ids.push(id);
-    idCount++;
-  }
-  return id;
+  const text = headerText(h);
+  return asciiDigest(text) ?? sha256Hex(text);
 }
 
 /** Block objects whose id was checked; a message's block is one object however often delivered. */
