@@ -3,24 +3,9 @@ import type { Action, ActionKind } from '../sim/actions.ts';
 import { type World, deliverable, isByzantine } from '../sim/world.ts';
 import { enabledKinds, pickOfKind, rebootChoices } from '../adversary/decode.ts';
 
-/**
- * How many actions of one enabled kind there are: the length of the list pickOfKind indexes
- * (adversary/decode.ts), so that pickOfKind(kind, 0 .. count-1) lists each exactly once.
- */
-function countOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKind): number {
-  const { cfg } = w;
+/** How many actions of a kind listKind does not list (pickOfKind indexes 0 .. count-1 of them). */
+function countOfKind<S, M>(w: World<S, M>, kind: ActionKind): number {
   switch (kind) {
-    case 'deliver':
-      return w.partition === null && !w.crashed.includes(true) ? w.inFlight.length : w.inFlight.filter((e) => deliverable(w, e)).length;
-    case 'fire':
-      return w.crashed.includes(true) ? w.timers.filter((t) => !w.crashed[t.node]).length : w.timers.length;
-    case 'drop':
-      return w.used.drops < cfg.faults.drops ? w.inFlight.length : w.inFlight.filter((e) => isByzantine(cfg, e.from)).length;
-    case 'duplicate':
-      return w.inFlight.length;
-    case 'inject':
-      // Counted and listed together in enabledActions (one call to byzantineMessages).
-      return 0;
     case 'crash':
       return w.crashed.filter((c) => !c).length;
     case 'restart':
@@ -30,13 +15,45 @@ function countOfKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: Actio
     case 'heal':
     case 'gst':
       return 1;
-    case 'reboot':
-      return rebootChoices(w).length;
-    case 'event': {
-      let c = 0;
-      for (let node = 0; node < w.states.length; node++) if (!w.crashed[node]) c += protocol.events!(w.states[node]!, cfg).length;
-      return c;
+    default:
+      throw new Error(`enumerate: kind ${kind} is listed by listKind or enabledActions`);
+  }
+}
+
+/**
+ * The kinds whose pickOfKind rebuilds its whole list on every call (filtered messages, timers,
+ * every node's events): listed here in one pass, in pickOfKind's order (its list, index 0 up).
+ * False for the other kinds (pickOfKind is cheap for them).
+ */
+function listKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKind, out: Action<M>[]): boolean {
+  const { cfg } = w;
+  const anyCrashed = w.crashed.includes(true);
+  switch (kind) {
+    case 'deliver':
+      for (const e of w.inFlight) if ((w.partition === null && !anyCrashed) || deliverable(w, e)) out.push({ kind: 'deliver', id: e.id });
+      return true;
+    case 'fire':
+      for (const t of w.timers) if (!anyCrashed || !w.crashed[t.node]) out.push({ kind: 'fire', node: t.node, timer: t.timer });
+      return true;
+    case 'drop': {
+      const all = w.used.drops < cfg.faults.drops;
+      for (const e of w.inFlight) if (all || isByzantine(cfg, e.from)) out.push({ kind: 'drop', id: e.id });
+      return true;
     }
+    case 'duplicate':
+      for (const e of w.inFlight) out.push({ kind: 'duplicate', id: e.id });
+      return true;
+    case 'event':
+      for (let node = 0; node < w.states.length; node++) {
+        if (w.crashed[node]) continue;
+        for (const event of protocol.events!(w.states[node]!, cfg)) out.push({ kind: 'event', node, event });
+      }
+      return true;
+    case 'reboot':
+      out.push(...rebootChoices(w));
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -58,7 +75,8 @@ export function enabledActions<S, M>(protocol: Protocol<S, M>, w: World<S, M>, g
       }
       continue;
     }
-    const count = countOfKind(protocol, w, kind);
+    if (listKind(protocol, w, kind, out)) continue;
+    const count = countOfKind(w, kind);
     for (let i = 0; i < count; i++) out.push(pickOfKind(protocol, w, kind, i));
   }
   if (gst && !w.gst) out.push({ kind: 'gst' });

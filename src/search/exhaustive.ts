@@ -222,6 +222,14 @@ class WorldHasher<S, M> {
   private lastMsg: M | undefined = undefined;
   private lastMsgFp: Fp = { a: 0, b: 0 };
   private readonly words: number[] = [];
+  /**
+   * Per instance: the field hashes of one node state already computed (keys and two words
+   * each). A parent's state is compared with each of its children's: its replaced fields are
+   * hashed once per parent, not once per child.
+   */
+  private readonly memoOf: unknown[] = [];
+  private readonly memoKeys: string[][] = [];
+  private readonly memoHashes: number[][] = [];
 
   constructor(
     private readonly gst: boolean,
@@ -274,6 +282,29 @@ class WorldHasher<S, M> {
     out[o + 1] = memberHash(SEED_B, x, out[o + 4]!, d.a, d.b) & SMALL;
   }
 
+  /** fieldHash(k, before[k]) for instance `at`, memoised while `before` stays the same object. */
+  private oldField(before: object, k: string, old: unknown, at: number): Fp {
+    let keys = this.memoKeys[at];
+    let hashes = this.memoHashes[at]!;
+    if (this.memoOf[at] !== before || keys === undefined) {
+      this.memoOf[at] = before;
+      keys = this.memoKeys[at] = [];
+      hashes = this.memoHashes[at] = [];
+    }
+    const fp = this.fp;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === k) {
+        fp.a = hashes[2 * i]!;
+        fp.b = hashes[2 * i + 1]!;
+        return fp;
+      }
+    }
+    fieldHash(k, old, fp);
+    keys.push(k);
+    hashes.push(fp.a, fp.b);
+    return fp;
+  }
+
   /** A node whose state object changed: update the field sums by the fields that differ. */
   private nodeUpdate(before: S, s: S, decisions: unknown, out: number[], at: number): void {
     const o = NODE_WORDS * at;
@@ -289,7 +320,7 @@ class WorldHasher<S, M> {
       const old = before[k];
       if (v === old) continue;
       if (old !== undefined) {
-        const h = fieldHash(k, old, this.fp);
+        const h = this.oldField(before, k, old, at);
         sa = (sa - h.a) & SMALL;
         sb = (sb - h.b) & SMALL;
         count--;
@@ -305,7 +336,7 @@ class WorldHasher<S, M> {
       if (k in s) continue;
       const old = before[k];
       if (old === undefined) continue;
-      const h = fieldHash(k, old, this.fp);
+      const h = this.oldField(before, k, old, at);
       sa = (sa - h.a) & SMALL;
       sb = (sb - h.b) & SMALL;
       count--;
