@@ -47,33 +47,54 @@ function topBlocks(self: number, blocks: PowState['blocks']): readonly Block[] {
 
 /**
  * The candidate blocks on one parent, by (config, parent id, Byzantine node): they depend on the
- * parent's chain only, which its id fixes, so every listing after the first reuses them.
+ * parent's chain only, which its id fixes, so every listing after the first reuses them. Each
+ * is made when first asked for (see byzantineMessages): a listing offers about 50 and the
+ * adversary takes one.
  */
-const candidatesByParent = perInstance<PowConfig, Map<string, (readonly PowMessage[])[]>>(() => new Map());
+interface Candidates {
+  readonly parent: Block;
+  /** nBits the rule requires on the parent, and half its target's (computed once, on first use). */
+  bits?: { readonly valid: number; readonly greedy: number };
+  readonly made: (PowMessage | undefined)[];
+}
+
+const candidatesByParent = perInstance<PowConfig, Map<string, Candidates[]>>(() => new Map());
 const unknownParentBlock = perInstance<PowConfig, Map<number, PowMessage>>(() => new Map());
 const CANDIDATE_LIMIT = 100_000;
 
-function candidates(cfg: PowConfig, self: number, parent: Block, holder: () => PowState): readonly PowMessage[] {
+function candidates(cfg: PowConfig, self: number, parent: Block): Candidates {
   const memo = candidatesByParent(cfg);
   let bySelf = memo.get(parent.id);
   if (bySelf === undefined) {
     if (memo.size >= CANDIDATE_LIMIT) memo.clear();
     memo.set(parent.id, (bySelf = []));
   }
-  const hit = bySelf[self];
+  return (bySelf[self] ??= { parent, made: new Array<PowMessage | undefined>(2 * cfg.offsets.length).fill(undefined) });
+}
+
+/** Candidate k on its parent: for offset k / 2 (rounded down), the valid block, then (k odd) the greedy one. */
+function candidate(cfg: PowConfig, self: number, c: Candidates, k: number, holder: () => PowState): PowMessage {
+  const hit = c.made[k];
   if (hit !== undefined) return hit;
+  const { parent } = c;
   const height = parent.height + 1;
-  const bits = nextWorkRequired(height, powLookup(holder().blocks, parent.id), cfg.params);
-  const greedy = encodeCompact(decodeCompact(bits).target / 2n);
-  const out: PowMessage[] = [];
-  cfg.offsets.forEach((offset, i) => {
-    // The nonce names the candidate, so one candidate keeps its id however many are listed.
-    const base = { parent: parent.id, height, time: parent.time + offset, version: VERSION_BASE, miner: self };
-    out.push(block(makeBlock({ ...base, bits, nonce: BYZANTINE_NONCE + 2 * i })));
-    out.push(block(makeBlock({ ...base, bits: greedy, nonce: BYZANTINE_NONCE + 2 * i + 1 })));
-  });
-  bySelf[self] = out;
-  return out;
+  if (c.bits === undefined) {
+    const valid = nextWorkRequired(height, powLookup(holder().blocks, parent.id), cfg.params);
+    c.bits = { valid, greedy: encodeCompact(decodeCompact(valid).target / 2n) };
+  }
+  const i = k >> 1;
+  // The nonce names the candidate, so one candidate keeps its id however many are listed.
+  const m = block(makeBlock({
+    parent: parent.id,
+    height,
+    time: parent.time + cfg.offsets[i]!,
+    bits: k % 2 === 0 ? c.bits.valid : c.bits.greedy,
+    version: VERSION_BASE,
+    miner: self,
+    nonce: BYZANTINE_NONCE + k,
+  }));
+  c.made[k] = m;
+  return m;
 }
 
 function unknownParent(cfg: PowConfig, self: number): PowMessage {
@@ -109,13 +130,40 @@ export function byzantineMessages(cfg: PowConfig, ctx: ByzantineContext<PowState
     }
   }
   const parents = pool.sort(byHeightThenId).slice(0, MAX_PARENTS);
-  const out: PowMessage[] = [];
-  for (const parent of parents) {
-    // Any node holding the parent holds its whole chain: the first one will do (looked for only when needed).
-    out.push(...candidates(cfg, ctx.self, parent, () => ctx.states.find((s) => s.blocks.has(parent.id))!));
-  }
-  out.push(unknownParent(cfg, ctx.self));
-  return out;
+  const sets = parents.map((parent) => candidates(cfg, ctx.self, parent));
+  const per = 2 * cfg.offsets.length;
+  const last = unknownParent(cfg, ctx.self);
+  // Any node holding a parent holds its whole chain: the first one will do (looked for only when needed).
+  const holder = (parent: Block) => () => ctx.states.find((s) => s.blocks.has(parent.id))!;
+  // The list is an array whose candidate blocks are made (hashed) when an element is first read:
+  // the decoder reads its length and the one message it picks. Array methods and iteration read
+  // every element through the proxy, so every reader sees the same values.
+  const list: (PowMessage | undefined)[] = new Array<PowMessage | undefined>(sets.length * per + 1).fill(undefined);
+  list[list.length - 1] = last;
+  return new Proxy(list, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') {
+        const k = toIndex(key);
+        if (k !== undefined && k < target.length) {
+          let m = target[k];
+          if (m === undefined) {
+            const set = sets[Math.floor(k / per)]!;
+            m = target[k] = candidate(cfg, ctx.self, set, k % per, holder(set.parent));
+          }
+          return m;
+        }
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  }) as PowMessage[];
+}
+
+/** An array index written as a property key ("0", "17"), or undefined. */
+function toIndex(key: string): number | undefined {
+  const c = key.charCodeAt(0);
+  if (c < 48 || c > 57) return undefined;
+  const k = Number(key);
+  return Number.isInteger(k) && String(k) === key ? k : undefined;
 }
 
 function block(b: Block): PowMessage {
