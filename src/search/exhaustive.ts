@@ -22,7 +22,7 @@ import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import { ProtocolFault, UserError } from '../core/errors.ts';
 import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
-import { type Envelope, type World, isByzantine } from '../sim/world.ts';
+import { type Envelope, type PendingTimer, type World, isByzantine } from '../sim/world.ts';
 import { Checker, type Violation } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
 import { enabledActions } from './enumerate.ts';
@@ -213,6 +213,8 @@ interface Digest {
   readonly flight: readonly [number, number, number];
   /** Vote history: count and sums. */
   readonly votes: readonly [number, number, number];
+  /** Pending timers (a set of (node, timer)): count and sums; shared with the parent while its list is. */
+  readonly timers: readonly [number, number, number];
 }
 
 /** Hashes worlds; one per search. */
@@ -222,6 +224,7 @@ class WorldHasher<S, M> {
   private lastMsg: M | undefined = undefined;
   private lastMsgFp: Fp = { a: 0, b: 0 };
   private readonly words: number[] = [];
+  private readonly inv: number[] = [];
   /**
    * Per instance: the field hashes of one node state already computed (keys and two words
    * each). A parent's state is compared with each of its children's: its replaced fields are
@@ -360,6 +363,18 @@ class WorldHasher<S, M> {
     return [list.length, sa, sb];
   }
 
+  private timerSums(list: readonly PendingTimer[], perm: readonly NodeId[] | null): [number, number, number] {
+    let ta = 0;
+    let tb = 0;
+    for (const t of list) {
+      const h = fingerprintOf(t.timer, this.fp);
+      const node = perm === null || t.node >= perm.length ? t.node : perm[t.node]!;
+      ta = (ta + memberHash(SEED_A, node, h.a, h.b, 0)) | 0;
+      tb = (tb + memberHash(SEED_B, node, h.a, h.b, 0)) | 0;
+    }
+    return [list.length, ta, tb];
+  }
+
   /** Count and sums of the votes from `head` back to (not including) `stop`, added to `base`. */
   private voteSums(head: VoteChain<M>, perm: readonly NodeId[] | null, stop: VoteChain<M> = null, base: readonly [number, number, number] = [0, 0, 0]): [number, number, number] {
     let [count, va, vb] = base;
@@ -382,7 +397,7 @@ class WorldHasher<S, M> {
       const at = perm === null || i >= perm.length ? i : perm[i]!;
       this.nodeHash(perm === null || this.sym === undefined ? s : this.sym.state(s, perm), w.decisions[i], nodes, at);
     }
-    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(votes, perm) };
+    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(votes, perm), timers: this.timerSums(w.timers, perm) };
   }
 
   /** The digest of a child world from its parent's: only what the step replaced is hashed. */
@@ -425,7 +440,12 @@ class WorldHasher<S, M> {
         }
       }
     }
-    return { nodes, flight: [count, sa, sb], votes: votes === parentVotes ? pd.votes : this.voteSums(votes, null, parentVotes, pd.votes) };
+    return {
+      nodes,
+      flight: [count, sa, sb],
+      votes: votes === parentVotes ? pd.votes : this.voteSums(votes, null, parentVotes, pd.votes),
+      timers: w.timers === parent.timers ? pd.timers : this.timerSums(w.timers, null),
+    };
   }
 
   /** The world's 64-bit fingerprint from its digest, under `perm` (null: as it is). */
@@ -435,19 +455,12 @@ class WorldHasher<S, M> {
     const k = w.states.length;
     for (let j = 0; j < k; j++) words.push(d.nodes[NODE_WORDS * j]!, d.nodes[NODE_WORDS * j + 1]!);
     // Position j of the renamed world holds what instance inv[j] had.
-    const inv = new Array<number>(k);
+    const inv = this.inv;
+    inv.length = k;
     for (let i = 0; i < k; i++) inv[perm === null || i >= perm.length ? i : perm[i]!] = i;
     for (let j = 0; j < k; j++) words.push(w.crashed[inv[j]!] ? 1 : 0);
     words.push(d.flight[0], d.flight[1], d.flight[2]);
-    let ta = 0;
-    let tb = 0;
-    for (const t of w.timers) {
-      const h = fingerprintOf(t.timer, this.fp);
-      const node = perm === null || t.node >= perm.length ? t.node : perm[t.node]!;
-      ta = (ta + memberHash(SEED_A, node, h.a, h.b, 0)) | 0;
-      tb = (tb + memberHash(SEED_B, node, h.a, h.b, 0)) | 0;
-    }
-    words.push(w.timers.length, ta, tb);
+    words.push(d.timers[0], d.timers[1], d.timers[2]);
     if (w.partition === null) words.push(-1);
     else {
       // Sides renamed in order of first appearance, so a swap of side labels is the same partition.
@@ -698,7 +711,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
 
 function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest, votes: VoteChain<M>, action: Action<M>): void {
   const f = hasher.full(w, votes, null);
-  const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i]);
+  const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i])
+    && f.timers.every((x, i) => x === d.timers[i]);
   if (!same) throw new Error(`exhaustive: incremental digest differs from the full one after ${JSON.stringify(action)}`);
 }
 
