@@ -144,12 +144,16 @@ class SharedChecker<S, M> {
     if (!(this.slot.votes instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
   }
 
-  /** Check one step on top of `votes` (left as it was); how many slots the step added. */
-  afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): { violation: Violation | undefined; added: number } {
+  /** How many vote slots the last afterStep added (then took out of the map again). */
+  added = 0;
+
+  /** Check one step on top of `votes` (left as it was); sets `added`. */
+  afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): Violation | undefined {
     const before = votes.size;
     this.slot.votes = votes;
     let violation: Violation | undefined;
     let added = 0;
+    this.added = 0;
     try {
       violation = this.checker.afterStep(w, record, index);
     } finally {
@@ -162,8 +166,9 @@ class SharedChecker<S, M> {
         for (const k of votes.keys()) if (i++ >= before) fresh.push(k);
         for (const k of fresh) votes.delete(k);
       }
+      this.added = added;
     }
-    return { violation, added };
+    return violation;
   }
 }
 
@@ -579,7 +584,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   }
   const checker = new SharedChecker(p, cfg);
   try {
-    ({ violation } = checker.afterStep(new Map(), init.world, init.record, -1));
+    violation = checker.afterStep(new Map(), init.world, init.record, -1);
   } catch (e) {
     if (!(e instanceof ProtocolFault)) throw e;
     violation = { invariant: 'exception', step: -1, detail: e.message };
@@ -624,7 +629,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         let added = 0;
         try {
           child = step(p, entry.world, action);
-          ({ violation, added } = checker.afterStep(history, child.world, child.record, d));
+          violation = checker.afterStep(history, child.world, child.record, d);
+          added = checker.added;
         } catch (e) {
           if (e instanceof ActionError) throw new Error(`exhaustive: listed action ${JSON.stringify(action)} is not enabled (${e.message}): a harness bug in src/search/enumerate.ts`);
           if (!(e instanceof ProtocolFault)) throw e;
