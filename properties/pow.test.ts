@@ -5,7 +5,8 @@ import { DEFAULT_SHAPE, type ScenarioShape, tapeArb } from '../src/adversary/arb
 import { synchronousAction } from '../src/adversary/decode.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { execute, runActions, runTape } from '../src/check/execute.ts';
-import { fuzzCampaign, huntWithFastCheck } from '../src/check/hunt.ts';
+import { fuzzCampaign } from '../src/search/random.ts';
+import { huntWithFastCheck } from '../src/search/fastcheck.ts';
 import { NO_FAULTS, clusterConfig } from '../src/core/config.ts';
 import type { ClusterConfig, Protocol } from '../src/core/types.ts';
 import type { Action } from '../src/sim/actions.ts';
