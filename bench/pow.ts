@@ -61,8 +61,24 @@ const { values } = parseArgs({
     coverage: { type: 'string' },
     seeds: { type: 'string', default: 'search-1,search-2,search-3' },
     sizes: { type: 'string', default: '4,7' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (values.help) {
+  console.log(`usage: npx tsx bench/pow.ts [--runs 500] [--rounds 8] [--n 4]
+       npx tsx bench/pow.ts --traces K
+       npx tsx bench/pow.ts --coverage S [--seeds a,b,c] [--sizes 4,7]
+
+Default: PoW and Tendermint throughput in scenarios per CPU second, alternating batches of
+--runs default-shape scenarios for --rounds rounds at size --n (best and median batch, their
+ratio), then where a PoW scenario's time goes, per hook.
+--traces K: a digest of K scenarios' actions, violations and final states for correct PoW and
+every mutant (n=4/7, uniform/priority): run before and after a change that must not alter
+behaviour; the lines must match.
+--coverage S: distinct abstract cluster states reached by guided and uniform search in S
+seconds each, per seed and size.`);
+  process.exit(0);
+}
 
 /**
  * --traces K: the trace digest of a change that must not change behaviour. For the correct
