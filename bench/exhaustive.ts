@@ -13,6 +13,17 @@
  *     the bare step + check + listing loop runs ~170,000 steps/s here, and about 40% of the
  *     search's time is the garbage collector moving the retained frontier worlds).
  *   1 drop + 1 duplicate, depth 6: 527,891 distinct, 37,000 distinct / 120,000 transitions per CPU-s.
+ * Re-measured 2026-11-26 13:40 UTC (2 cores, load average 4-8 from other engineers: CPU seconds
+ * inflated and noisy), 3 interleaved runs each of the search before and after the commits that
+ * stopped keeping the last level's worlds, list each kind in one pass, memoise a parent's field
+ * hashes and carry timer sums in the digest (same levels, same counterexamples):
+ *   tendermint n=4 depth 7 (241,658 distinct): 8.98-9.54 CPU-s -> 5.86-6.09 (one outlier 9.6):
+ *     ~26,000 -> ~40,000 distinct per CPU-second; heap at the end 393-403 MiB -> 113-122 MiB.
+ *   pow n=4 depth 4 (112,657 distinct): 11.5-12.4 CPU-s -> 6.8-7.0: ~9,500 -> ~16,300 per CPU-s;
+ *     heap 224-238 MiB -> 45-47 MiB.
+ *   The target (100,000 per core) is not met: of what is left, stepping (protocol reducers and
+ *   sim/step.ts) is ~28% (pow: ~53%, most of it SHA-256 in mining), the Checker ~13%, the
+ *   incremental digest ~15%, the garbage collector ~12%; 600,345 transitions for 241,658 states.
  *   Visited set: 10^7 fingerprints in 128 MiB (2.5 s); Set<bigint>: ~60 bytes each, ~600 MiB.
  *   Symmetry (echo protocol, depth 8): factor 4.3 (n=3), 19.2 (n=4), 106 (n=5).
  *   Mutants at n=4 without faults (depth <= 10, 50,000 states): see the report of
