@@ -105,6 +105,14 @@ export function formatHotStuffFigures(figures: readonly HotStuffVariantFigures[]
   return lines.join('\n');
 }
 
+if (import.meta.url === `file://${process.argv[1]}` && (process.argv[2] === '--help' || process.argv[2] === '-h')) {
+  console.log(`usage: npx tsx bench/hotstuff.ts [RUNS (default 3000)] [KILL-BUDGET (default 30000)]
+
+Per HotStuff variant (libra, alg4, jolteon): scenarios/s and steps/s over RUNS default-shape
+scenarios with Twins, how often each witness is reached, and per mutant the runs to the first
+failure (within KILL-BUDGET) and the shrunk length. Also part of npm run bench (--only hotstuff).`);
+  process.exit(0);
+}
 if (import.meta.url === `file://${process.argv[1]}`) {
   const runs = Number(process.argv[2] ?? 3000);
   const killBudget = Number(process.argv[3] ?? 30000);
