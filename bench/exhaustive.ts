@@ -166,8 +166,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       protocol: { type: 'string' },
       memory: { type: 'string', default: '10000000' },
       only: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
+  if (values.help) {
+    console.log(`usage: npx tsx bench/exhaustive.ts [--only throughput,memory,symmetry,mutants] [--depth 7]
+       [--max-states N] [--memory N] [--protocol P] [--mutant-depth D] [--mutant-max-states N]
+
+throughput: n=4 Tendermint to --depth (distinct states and transitions per CPU second, heap);
+memory: a visited set of --memory fingerprints (bytes, time); symmetry: the reduction factor
+on the echo protocol; mutants: the depth at which each mutant of each protocol (or --protocol)
+is found, within --mutant-depth and --mutant-max-states.`);
+    process.exit(0);
+  }
   const only = values.only?.split(',');
   const want = (part: string) => only === undefined || only.includes(part);
   console.log('(timings on a loaded machine are inflated; one core)');
