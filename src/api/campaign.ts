@@ -112,7 +112,7 @@ export function fixtureFileName(fx: Fixture): string {
 }
 
 /**
- * The scenario shape of a campaign: DEFAULT_SHAPE, with mixed delivery (as the CLI), under
+ * The scenario shape of a campaign: DEFAULT_SHAPE, with mixed delivery (the CLI searches guided, whose fresh scenarios are these), under
  * the given overrides (fault budgets merged field by field).
  */
 export function campaignShape(overrides: Partial<ScenarioShape> = {}): ScenarioShape {
