@@ -11,7 +11,6 @@ import fc from 'fast-check';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
-import { campaignShape } from '../src/api/campaign.ts';
 import { DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import { runTape } from '../src/check/execute.ts';
@@ -19,9 +18,7 @@ import { createProtocol } from '../src/protocols/registry.ts';
 import { ABSTRACT_HEIGHT_CAP, powAbstraction } from '../src/protocols/pow/abstraction.ts';
 import { type BlockHeader, NULL_ID, blockId } from '../src/protocols/pow/messages.ts';
 import type { PowState } from '../src/protocols/pow/state.ts';
-import { randomScheduler } from '../src/search/random.ts';
-import { guidedCampaign } from '../src/search/guided.ts';
-import { measured, roundsCampaign } from '../src/search/scheduler.ts';
+import { guidedAndUniformCoverage } from './support.ts';
 
 /** The definition: SHA-256 of the header fields joined by '|', UTF-8, as hex. */
 function plainId(h: BlockHeader): string {
@@ -93,9 +90,7 @@ describe('pow abstraction', () => {
   // (the previous abstraction, head height to 4, fork depth, reorgs, orphans: 0.5-0.95x in 5 s).
   // Asserted: more than 1.5x.
   it('lets guided search reach more distinct abstract states than uniform delivery at an equal number of scenarios', () => {
-    const seed = 'pow-cov-1';
-    const guided = guidedCampaign(createProtocol('pow'), { seed, start: 0, end: 300, shape: campaignShape(), keepGoing: true });
-    const uniform = roundsCampaign(createProtocol('pow'), measured(randomScheduler(seed, campaignShape({ strategy: 'uniform' }))), { start: 0, end: 300, keepGoing: true });
+    const { guided, uniform } = guidedAndUniformCoverage('pow', 'pow-cov-1', 300);
     expect(guided.runs).toBe(300);
     expect(uniform.runs).toBe(300);
     expect(guided.covered).toBeGreaterThan(1.5 * uniform.covered);

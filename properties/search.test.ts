@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { campaignShape, fuzz } from '../src/api/campaign.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
 import { guidedCampaign, mutateScenario } from '../src/search/guided.ts';
-import { randomScheduler } from '../src/search/random.ts';
-import { measured, roundsCampaign } from '../src/search/scheduler.ts';
+import { guidedAndUniformCoverage } from './support.ts';
 import { fuzzScenario } from '../src/adversary/fuzzer.ts';
 import seedrandom from 'seedrandom';
 
@@ -30,9 +29,7 @@ describe('guided search', () => {
   // guided 4195, 4146, 5217, 4764 distinct abstract states; uniform 1720, 1595, 1502, 1785;
   // ratio 2.44-3.47. Asserted: more than 1.5x.
   it('reaches more distinct abstract states than uniform delivery at an equal number of scenarios (tendermint)', () => {
-    const seed = 'search-cov-1';
-    const guided = guidedCampaign(createProtocol('tendermint'), { seed, start: 0, end: 500, shape: campaignShape(), keepGoing: true });
-    const uniform = roundsCampaign(createProtocol('tendermint'), measured(randomScheduler(seed, campaignShape({ strategy: 'uniform' }))), { start: 0, end: 500, keepGoing: true });
+    const { guided, uniform } = guidedAndUniformCoverage('tendermint', 'search-cov-1', 500);
     expect(guided.runs).toBe(500);
     expect(uniform.runs).toBe(500);
     expect(guided.covered).toBeGreaterThan(1.5 * uniform.covered);

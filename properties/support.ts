@@ -10,6 +10,11 @@ import { tmpdir } from 'node:os';
 import type { Protocol } from '../src/core/types.ts';
 import { type ScenarioShape, DEFAULT_SHAPE } from '../src/adversary/arbitraries.ts';
 import { huntWithFastCheck } from '../src/search/fastcheck.ts';
+import { campaignShape } from '../src/api/campaign.ts';
+import { createProtocol } from '../src/protocols/registry.ts';
+import { guidedCampaign } from '../src/search/guided.ts';
+import { randomScheduler } from '../src/search/random.ts';
+import { measured, roundsCampaign } from '../src/search/scheduler.ts';
 import { FIXTURE_FORMAT, writeFixture } from '../src/trace/fixture.ts';
 
 export const FIXTURE_ROOT = join(import.meta.dirname, '..', 'fixtures');
@@ -72,3 +77,14 @@ export function docBlocks(): DocBlock[] {
   return out;
 }
 
+
+/**
+ * Distinct abstract cluster states reached by guided search and by uniform delivery over the
+ * same `runs` scenarios of one seed (the fuzz command's shape; uniform coverage counted by
+ * `measured`, rounds of 50 for guided), with the runs each made.
+ */
+export function guidedAndUniformCoverage(protocol: string, seed: string, runs: number): { guided: { runs: number; covered: number }; uniform: { runs: number; covered: number } } {
+  const guided = guidedCampaign(createProtocol(protocol), { seed, start: 0, end: runs, shape: campaignShape(), keepGoing: true });
+  const uniform = roundsCampaign(createProtocol(protocol), measured(randomScheduler(seed, campaignShape({ strategy: 'uniform' }))), { start: 0, end: runs, keepGoing: true });
+  return { guided, uniform };
+}
