@@ -25,15 +25,25 @@ function countOfKind<S, M>(w: World<S, M>, kind: ActionKind): number {
  * every node's events): listed here in one pass, in pickOfKind's order (its list, index 0 up).
  * False for the other kinds (pickOfKind is cheap for them).
  */
-function listKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKind, out: Action<M>[]): boolean {
+function listKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKind, out: Action<M>[], tokens: unknown[] | undefined): boolean {
   const { cfg } = w;
   const anyCrashed = w.crashed.includes(true);
   switch (kind) {
     case 'deliver':
-      for (const e of w.inFlight) if ((w.partition === null && !anyCrashed) || deliverable(w, e)) out.push({ kind: 'deliver', id: e.id });
+      for (const e of w.inFlight) {
+        if ((w.partition === null && !anyCrashed) || deliverable(w, e)) {
+          out.push({ kind: 'deliver', id: e.id });
+          tokens?.push(e);
+        }
+      }
       return true;
     case 'fire':
-      for (const t of w.timers) if (!anyCrashed || !w.crashed[t.node]) out.push({ kind: 'fire', node: t.node, timer: t.timer });
+      for (const t of w.timers) {
+        if (!anyCrashed || !w.crashed[t.node]) {
+          out.push({ kind: 'fire', node: t.node, timer: t.timer });
+          tokens?.push(t);
+        }
+      }
       return true;
     case 'drop': {
       const all = w.used.drops < cfg.faults.drops;
@@ -46,11 +56,11 @@ function listKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKi
     case 'event':
       for (let node = 0; node < w.states.length; node++) {
         if (w.crashed[node]) continue;
-        for (const event of protocol.events!(w.states[node]!, cfg)) out.push({ kind: 'event', node, event });
+        for (const event of protocol.events!(w.states[node]!, cfg)) {
+          out.push({ kind: 'event', node, event });
+          tokens?.push(`${node}\u0000${event}`);
+        }
       }
-      return true;
-    case 'reboot':
-      out.push(...rebootChoices(w));
       return true;
     default:
       return false;
@@ -61,10 +71,18 @@ function listKind<S, M>(protocol: Protocol<S, M>, w: World<S, M>, kind: ActionKi
  * Every enabled action of a world, in the canonical order of the tape decoder (kinds in
  * KIND_ORDER, then each kind's own order), so that action i here is the action the decoder
  * names with the same kind and index. With `gst`, the GST action comes last (before GST only).
+ *
+ * With `tokens`, also fills tokens[i] with what names action i across the worlds a step
+ * leaves it enabled in (exhaustive.ts's sleep sets): for a plain delivery its Envelope object,
+ * for a plain timer its PendingTimer object (a step shares both with the next world until it
+ * consumes them), for an event the string "node NUL event"; null for every other action (a
+ * fault, an injection, a delivery or timer with a crash inside, GST).
  */
-export function enabledActions<S, M>(protocol: Protocol<S, M>, w: World<S, M>, gst: boolean): Action<M>[] {
+export function enabledActions<S, M>(protocol: Protocol<S, M>, w: World<S, M>, gst: boolean, tokens?: unknown[]): Action<M>[] {
   const out: Action<M>[] = [];
   for (const kind of enabledKinds(protocol, w)) {
+    // The kinds before this one listed no token for some of their actions: none.
+    if (tokens !== undefined) while (tokens.length < out.length) tokens.push(null);
     if (kind === 'inject') {
       const { cfg } = w;
       for (const from of cfg.byzantine) {
@@ -75,10 +93,16 @@ export function enabledActions<S, M>(protocol: Protocol<S, M>, w: World<S, M>, g
       }
       continue;
     }
-    if (listKind(protocol, w, kind, out)) continue;
+    if (kind === 'reboot') {
+      out.push(...rebootChoices(w));
+      continue;
+    }
+    if (listKind(protocol, w, kind, out, tokens)) continue;
     const count = countOfKind(w, kind);
     for (let i = 0; i < count; i++) out.push(pickOfKind(protocol, w, kind, i));
   }
   if (gst && !w.gst) out.push({ kind: 'gst' });
+  // Every action listed without a token (faults, injections, reboot choices, GST) has none.
+  if (tokens !== undefined) while (tokens.length < out.length) tokens.push(null);
   return out;
 }

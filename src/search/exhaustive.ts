@@ -22,12 +22,12 @@ import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import { ProtocolFault, UserError } from '../core/errors.ts';
 import type { Action } from '../sim/actions.ts';
 import { ActionError, type StepRecord, initWorld, step } from '../sim/step.ts';
-import { type Envelope, type PendingTimer, type World, isByzantine } from '../sim/world.ts';
+import { type Envelope, type PendingTimer, type World, isByzantine, sameTimer } from '../sim/world.ts';
 import { Checker, type Violation } from '../check/invariants.ts';
 import { guarded } from '../check/guard.ts';
 import { enabledActions } from './enumerate.ts';
 import { type Fp, avalanche, fieldHash, fingerprintOf, isPlainRecord, memberHash } from './fingerprint.ts';
-import { FingerprintSet } from './visited.ts';
+import { FingerprintIndex, FingerprintSet } from './visited.ts';
 
 /**
  * Node-id symmetry: `state(s, perm)` is node state s as it would be had every node i been
@@ -54,6 +54,13 @@ export interface ExhaustiveOptions<S, M> {
   readonly gst?: boolean;
   /** Recompute every child's digest from scratch and fail if the incremental one differs (slow: for tests). */
   readonly verifyDigests?: boolean;
+  /**
+   * Partial-order reduction by sleep sets (see "Sleep sets" below): skip a step of one correct
+   * node that is known to commute with the steps taken since it was explored. The same states
+   * at the same depths, the same first violation depth; fewer transitions. Default true, except
+   * with symmetry (not supported together: true with symmetry is an error).
+   */
+  readonly reduce?: boolean;
   /** Called after each depth is fully checked, e.g. for progress output. */
   readonly onLevel?: (depth: number, report: ExhaustiveReport<M>) => void;
 }
@@ -84,6 +91,10 @@ export interface ExhaustiveReport<M> {
   readonly truncated: boolean;
   /** Steps run and checked (edges of the state graph explored). */
   readonly transitions: number;
+  /** The sleep-set reduction was on. */
+  readonly reduction: boolean;
+  /** Enabled actions not run because they were asleep (each one's step is run and checked on an equivalent path). */
+  readonly skipped: number;
   /** Distinct states (fingerprints; orbits under symmetry), the initial world included. */
   readonly distinct: number;
   /** New distinct states found at each depth: levels[0] = 1, the initial world. */
@@ -125,7 +136,15 @@ interface Entry<S, M> {
    */
   readonly votes: VoteChain<M>;
   readonly digest: Digest;
+  /**
+   * The sleep set: flat pairs (token, node) of the local actions not to run from this world
+   * (tokens as enabledActions names them, in this entry's world). Narrowed (intersected) while
+   * other parents at the same level reach the same state; empty without the reduction.
+   */
+  sleep: readonly unknown[];
 }
+
+const NO_SLEEP: readonly unknown[] = Object.freeze([]);
 
 /**
  * One Checker for the whole search, run on each frontier entry's history in turn. The
@@ -142,14 +161,33 @@ class SharedChecker<S, M> {
     this.checker = new Checker(p, cfg);
     this.slot = this.checker as unknown as { votes: Map<string, string> };
     if (!(this.slot.votes instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
+    // StepContext.world (and decidedBefore, which reads it) is the one way a check sees
+    // more than its own node's call and history: count the reads, so that a step whose
+    // checks looked at the cluster is never taken as independent of other nodes' steps.
+    let view: unknown;
+    Object.defineProperty(this.checker, 'world', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        this.worldReads++;
+        return view;
+      },
+      set: (v: unknown) => {
+        view = v;
+      },
+    });
   }
 
   /** How many vote slots the last afterStep added (then took out of the map again). */
   added = 0;
+  private worldReads = 0;
+  /** The last afterStep's checks read the world after the step (StepContext.world or decidedBefore). */
+  readWorld = false;
 
   /** Check one step on top of `votes` (left as it was); sets `added`. */
   afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): Violation | undefined {
     const before = votes.size;
+    const reads = this.worldReads;
     this.slot.votes = votes;
     let violation: Violation | undefined;
     let added = 0;
@@ -167,6 +205,7 @@ class SharedChecker<S, M> {
         for (const k of fresh) votes.delete(k);
       }
       this.added = added;
+      this.readWorld = this.worldReads !== reads;
     }
     return violation;
   }
@@ -523,6 +562,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   if (sym !== undefined && reboots) throw new UserError('exhaustive: symmetry reduction with reboots is not supported (a node\'s durable data is not renamed by the symmetry)');
   // The accountability evidence is a per-run log the one shared Checker cannot keep per path.
   if (cfg.byzantine.length > cfg.f) throw new UserError(`exhaustive: more Byzantine nodes (${cfg.byzantine.length}) than f=${cfg.f} is not supported (accountability needs each path's received messages); use fuzz --byzantine`);
+  if (options.reduce === true && sym !== undefined) throw new UserError('exhaustive: the sleep-set reduction with symmetry is not supported (a sleep set names actions of one world, not of its renamings); pass reduce: false');
+  const reduce = options.reduce ?? sym === undefined;
   const perms = sym === undefined ? [] : (sym.permutations ?? allPermutations(cfg.n, cfg.byzantine)).filter((p) => p.some((x, i) => x !== i));
 
   const p = guarded(protocol);
@@ -538,6 +579,13 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   const fp: Fp = { a: 0, b: 0 };
   const fpPerm: Fp = { a: 0, b: 0 };
   let transitions = 0;
+  let skipped = 0;
+  // Sleep sets: the states first found at the level being built (fingerprint -> index in
+  // `next`), who cast each vote slot (each slot must have one voter), the scratch lists.
+  const levelIndex = new FingerprintIndex();
+  const slotVoter = new Map<string, NodeId>();
+  const tokens: unknown[] | undefined = reduce ? [] : undefined;
+  const explored: unknown[] = [];
   let unreduced = 0;
   let violation: Violation | undefined;
   let counterexample: Action<M>[] | undefined;
@@ -602,16 +650,19 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   }
   if (violation !== undefined) counterexample = [];
 
-  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest }];
+  if (reduce) for (let v = initVotes; v !== null; v = v.prev) ownSlot(slotVoter, v);
+  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest, sleep: NO_SLEEP }];
   for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
     const next: Entry<S, M>[] = [];
     // The last level's worlds are counted and checked but never expanded: not kept.
     const last = d === depth - 1;
+    levelIndex.clear();
     let found = 0;
     outer: for (const entry of frontier) {
       let actions: Action<M>[];
+      if (tokens !== undefined) tokens.length = 0;
       try {
-        actions = enabledActions(p, entry.world, gst);
+        actions = enabledActions(p, entry.world, gst, tokens);
       } catch (e) {
         if (!(e instanceof ProtocolFault)) throw e;
         // As in execute: a throw while the adversary lists its choices counts after the last action.
@@ -622,8 +673,17 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
       // The Checker's map for this entry, rebuilt once from its chain.
       const history = new Map<string, string>();
       for (let v = entry.votes; v !== null; v = v.prev) history.set(v.slot, v.value);
+      const sleep = entry.sleep;
+      explored.length = 0;
       for (let ai = 0; ai < actions.length; ai++) {
         const action = actions[ai]!;
+        // The correct node whose own step this action is (a local action), or -1.
+        const token = tokens === undefined ? null : tokens[ai];
+        const node = token === null ? -1 : localNode(entry.world, action, token);
+        if (node >= 0 && sleep.length > 0 && asleep(sleep, token)) {
+          skipped++;
+          continue;
+        }
         transitions++;
         let child: { world: World<S, M>; record: StepRecord<S, M> };
         let added = 0;
@@ -640,14 +700,26 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
           counterexample = [...pathTo(entry.id), action];
           break outer;
         }
+        // Independent of other nodes' steps only if its checks read nothing but the call and its node's history.
+        const local = node >= 0 && !checker.readWorld;
         const votes = added === 0 ? entry.votes : newVotes(p, cfg, child!.record, history, entry.votes);
         if (added > 0 && chainLength(votes, entry.votes) !== added) {
           throw new Error(`exhaustive: the Checker recorded ${added} new vote slot(s) but the step's effects show ${chainLength(votes, entry.votes)}: src/search/exhaustive.ts must follow check/invariants.ts`);
         }
+        if (reduce && added > 0) for (let v = votes; v !== entry.votes && v !== null; v = v.prev) ownSlot(slotVoter, v);
         const digest = hasher.child(entry.world, entry.digest, child!.world, votes, entry.votes);
         if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, votes, action);
         const orbit = canonical(child!.world, digest, votes);
-        if (!visited.add(fp.a, fp.b)) continue;
+        if (!visited.add(fp.a, fp.b)) {
+          if (reduce && !last) {
+            // Another parent at this level reached a state found at this level: it may run only
+            // what both leave awake (a state first found at an earlier level is never expanded again).
+            const at = levelIndex.get(fp.a, fp.b);
+            if (at >= 0 && next[at]!.sleep.length > 0) next[at]!.sleep = intersect(next[at]!.sleep, local ? childSleep(sleep, explored, node) : NO_SLEEP);
+          }
+          if (local) explored.push(token, node);
+          continue;
+        }
         // The adversary's listing calls protocol code (Byzantine vocabulary, events): a throw
         // there is found with the world that causes it, at its depth, the last level included.
         const listingFault = probeListing(p, child!.world, gst);
@@ -661,7 +733,11 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         const id = parents.length;
         parents.push(entry.id);
         via.push(ai);
-        if (!last) next.push({ id, world: child!.world, votes, digest });
+        if (!last) {
+          if (reduce) levelIndex.set(fp.a, fp.b, next.length);
+          next.push({ id, world: child!.world, votes, digest, sleep: local ? childSleep(sleep, explored, node) : NO_SLEEP });
+        }
+        if (local) explored.push(token, node);
         if (visited.size >= maxStates) {
           truncated = true;
           break outer;
@@ -700,6 +776,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
       exhausted,
       truncated,
       transitions,
+      reduction: reduce,
+      skipped,
       distinct,
       levels: levels.slice(),
       seconds,
@@ -772,4 +850,86 @@ export function exhaustiveFixture<M>(report: ExhaustiveReport<M>, story?: string
     found: { by: `exhaustive --depth ${report.depth}` },
     actions: report.counterexample,
   };
+}
+
+/**
+ * The correct node whose own step `action` is, when it is a local action: a plain delivery
+ * from a correct node to a correct node, a plain timer or an event of a correct node, before
+ * any GST choice of Byzantine behaviours or core (afterGst null). Else -1 (a dependent action).
+ */
+function localNode<S, M>(w: World<S, M>, action: Action<M>, token: unknown): number {
+  if (w.afterGst !== null) return -1;
+  const { cfg } = w;
+  let node: number;
+  if (action.kind === 'deliver') {
+    const e = token as Envelope<M>;
+    if (isByzantine(cfg, e.from) || e.src >= cfg.n) return -1;
+    node = e.to;
+  } else if (action.kind === 'fire') node = (token as PendingTimer).node;
+  else if (action.kind === 'event') node = action.node;
+  else return -1;
+  return isByzantine(cfg, node) ? -1 : node;
+}
+
+function asleep(sleep: readonly unknown[], token: unknown): boolean {
+  for (let i = 0; i < sleep.length; i += 2) if (sleep[i] === token) return true;
+  return false;
+}
+
+/** A child's sleep set after the local action of `node`: the parent's and the explored siblings', those of other nodes. */
+function childSleep(sleep: readonly unknown[], explored: readonly unknown[], node: number): readonly unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < sleep.length; i += 2) if (sleep[i + 1] !== node) (out ??= []).push(sleep[i], sleep[i + 1]);
+  for (let i = 0; i < explored.length; i += 2) if (explored[i + 1] !== node) (out ??= []).push(explored[i], explored[i + 1]);
+  return out ?? NO_SLEEP;
+}
+
+/**
+ * The tokens of `kept` (of the kept world) that name the same action as a token of `other`
+ * (of another parent's world of the same state): the same object, or a delivery of an equal
+ * message between the same instances, or the same node's equal timer, or the same event.
+ */
+function intersect(kept: readonly unknown[], other: readonly unknown[]): readonly unknown[] {
+  if (other.length === 0) return NO_SLEEP;
+  let out: unknown[] | undefined;
+  for (let i = 0; i < kept.length; i += 2) {
+    for (let j = 0; j < other.length; j += 2) {
+      if (sameAction(kept[i], other[j])) {
+        (out ??= []).push(kept[i], kept[i + 1]);
+        break;
+      }
+    }
+  }
+  return out ?? NO_SLEEP;
+}
+
+const fpX: Fp = { a: 0, b: 0 };
+const fpY: Fp = { a: 0, b: 0 };
+
+function sameAction(x: unknown, y: unknown): boolean {
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if ('msg' in x && 'msg' in y) {
+    const e = x as Envelope<unknown>;
+    const f = y as Envelope<unknown>;
+    if (e.src !== f.src || e.to !== f.to) return false;
+    fingerprintOf(e.msg, fpX);
+    fingerprintOf(f.msg, fpY);
+    return fpX.a === fpY.a && fpX.b === fpY.b;
+  }
+  if ('timer' in x && 'timer' in y) {
+    const t = x as PendingTimer;
+    const u = y as PendingTimer;
+    return t.node === u.node && sameTimer(t.timer, u.timer);
+  }
+  return false;
+}
+
+/** Record who cast vote slot `v.slot`; a second voter of one slot breaks the reduction's premise. */
+function ownSlot<M>(owners: Map<string, NodeId>, v: VoteNode<M>): void {
+  const voter = owners.get(v.slot);
+  if (voter === undefined) owners.set(v.slot, v.voter);
+  else if (voter !== v.voter) {
+    throw new UserError(`exhaustive: vote slot ${v.slot} is cast by node ${voter} and node ${v.voter}; the sleep-set reduction needs every vote slot to belong to one voter (no-equivocation's history would depend on the order of their steps): pass reduce: false (check --no-reduction)`);
+  }
 }
