@@ -34,24 +34,6 @@ function newlyConnected(t: T, id: string): BlockEntry | undefined {
   return t.after.blocks.get(id);
 }
 
-/**
- * Does a block connected by this call satisfy `ok`? The connected blocks are the received
- * block and orphans of the pool before the call (connected once their parent arrived); a mined
- * block is connected when the miner's own copy is delivered, like anyone's.
- */
-function anyConnected(t: T, ok: (e: BlockEntry, t: T) => boolean): boolean {
-  if (t.input.kind !== 'message') return false;
-  const e = newlyConnected(t, t.input.msg.block.id);
-  if (e === undefined) return false;
-  if (ok(e, t)) return true;
-  const orphans = t.before.orphans;
-  for (let i = 0; i < orphans.length; i++) {
-    const o = newlyConnected(t, orphans[i]!.id);
-    if (o !== undefined && ok(o, t)) return true;
-  }
-  return false;
-}
-
 /** The block `steps` generations below `b` in the node's tree after the call, or undefined. */
 function ancestor(t: T, b: Block, steps: number): Block | undefined {
   let cur: Block | undefined = b;
@@ -66,51 +48,111 @@ function onChain(t: T, tip: string, id: string, height: number): boolean {
   return e !== undefined && e.block.id === id;
 }
 
+/** The BIP9 transitions witnessed, in the order of their bits (CONNECTED_BIP9 << k). */
+const BIP9_EDGES: readonly (readonly [BlockEntry['deployment'], BlockEntry['deployment'], string])[] = [
+  ['DEFINED', 'STARTED', 'the median time past reached nStartTime'],
+  ['STARTED', 'LOCKED_IN', 'threshold signalling blocks in the last period'],
+  ['LOCKED_IN', 'ACTIVE', 'one period after lock-in'],
+  ['STARTED', 'FAILED', 'the median time past reached nTimeout before lock-in'],
+];
+
+/** Rules a connected block can show, one bit each (see connectedRules). */
+const RETARGET = 1;
+const CLAMP_LOW = 2;
+const CLAMP_HIGH = 4;
+const POWLIMIT_CAP = 8;
+const TIES_HEAD = 16;
+const CONNECTED_BIP9 = 32;
+
 /**
  * The retarget rules, for one parameter set: the interval is targetTimespan / targetSpacing
  * blocks (Consensus::Params::DifficultyAdjustmentInterval); a block at a multiple of it gets
  * new bits from the timespan its period measured, parent time minus the time of the block one
  * interval below it (pow.cpp GetNextWorkRequired: nHeightFirst = pindexLast->nHeight -
  * (interval - 1)), clamped to [T/4, 4T] and capped at powLimit (CalculateNextWorkRequired).
+ *
+ * The rules read off the blocks a call connected (the received block and orphans of the pool
+ * before the call, connected once their parent arrived; a mined block is connected when the
+ * miner's own copy is delivered, like anyone's) are worked out together, once per transition:
+ * every pending witness asks about the same transition in a row (the Checker runs them one
+ * after the other), and each walking the connected blocks and their parents again was most of
+ * the witnesses' cost. The first to ask computes a bit set; the others test their bit.
  */
 export function powRules(params: PowParams): readonly PowRuleWitness[] {
   const interval = Math.trunc(params.targetTimespan / params.targetSpacing);
   const T = params.targetTimespan;
-  /** The measured timespan of a retarget block, or undefined if `e` is not one. */
-  const measured = (e: BlockEntry, t: T): number | undefined => {
+  const quarter = Math.trunc(T / 4);
+
+  /** The rules block `e`, connected by `t`, shows (bits); `head`: the head's entry after the call. */
+  const rulesOf = (e: BlockEntry, t: T, head: BlockEntry | undefined): number => {
     const b = e.block;
-    if (b.height === 0 || b.height % interval !== 0) return undefined;
-    const parent = t.after.blocks.get(b.parent)?.block;
-    const first = parent === undefined ? undefined : ancestor(t, parent, interval - 1);
-    return parent === undefined || first === undefined ? undefined : parent.time - first.time;
+    const parent = t.after.blocks.get(b.parent);
+    let bits = 0;
+    // A retarget block: its period's measured timespan (parent time minus the time of the block interval - 1 below the parent).
+    if (b.height !== 0 && b.height % interval === 0 && parent !== undefined) {
+      const first = ancestor(t, parent.block, interval - 1);
+      if (first !== undefined) {
+        const measured = parent.block.time - first.time;
+        if (parent.block.bits !== b.bits) bits |= RETARGET;
+        if (measured < quarter) bits |= CLAMP_LOW;
+        if (measured > T * 4) bits |= CLAMP_HIGH;
+        if (measured > T && b.bits === t.after.blocks.get(t.after.genesis)?.block.bits) bits |= POWLIMIT_CAP;
+      }
+    }
+    if (b.id !== t.after.head && e.chainwork === head?.chainwork) bits |= TIES_HEAD;
+    if (parent !== undefined) {
+      for (let k = 0; k < BIP9_EDGES.length; k++) {
+        if (e.deployment === BIP9_EDGES[k]![1] && parent.deployment === BIP9_EDGES[k]![0]) bits |= CONNECTED_BIP9 << k;
+      }
+    }
+    return bits;
   };
-  const genesisBits = (t: T) => t.after.blocks.get(t.after.genesis)?.block.bits;
-  // The predicates are made once here, not per call: witnesses run on every reducer call.
-  const retargets = (e: BlockEntry, t: T) => measured(e, t) !== undefined && t.after.blocks.get(e.block.parent)?.block.bits !== e.block.bits;
-  const clampLow = (e: BlockEntry, t: T) => (measured(e, t) ?? Infinity) < Math.trunc(T / 4);
-  const clampHigh = (e: BlockEntry, t: T) => (measured(e, t) ?? -Infinity) > T * 4;
-  const capped = (e: BlockEntry, t: T) => (measured(e, t) ?? -Infinity) > T && e.block.bits === genesisBits(t);
-  const ties = (e: BlockEntry, t: T) => e.block.id !== t.after.head && e.chainwork === t.after.blocks.get(t.after.head)?.chainwork;
+
+  // The last transition asked about and its bits (the transition is kept only until the next one).
+  let lastT: T | undefined;
+  let lastBits = 0;
+  /** The rules shown by some block `t` connected: none unless it received a block that it connected. */
+  const connectedRules = (t: T): number => {
+    if (t === lastT) return lastBits;
+    let bits = 0;
+    // An unchanged tree (a persistent map makes a new version per connection) connected nothing.
+    if (t.input.kind === 'message' && t.after.blocks !== t.before.blocks) {
+      const e = newlyConnected(t, t.input.msg.block.id);
+      if (e !== undefined) {
+        const head = t.after.blocks.get(t.after.head);
+        bits = rulesOf(e, t, head);
+        const orphans = t.before.orphans;
+        for (let i = 0; i < orphans.length; i++) {
+          const o = newlyConnected(t, orphans[i]!.id);
+          if (o !== undefined) bits |= rulesOf(o, t, head);
+        }
+      }
+    }
+    lastT = t;
+    lastBits = bits;
+    return bits;
+  };
+  const shows = (bit: number) => (t: T) => (connectedRules(t) & bit) !== 0;
   return [
     {
       name: 'retarget-at-interval',
       description: 'pow.cpp GetNextWorkRequired: a block at a multiple of the interval connected with nBits other than its parent\'s (a retarget)',
-      seen: (t) => anyConnected(t, retargets),
+      seen: shows(RETARGET),
     },
     {
       name: 'retarget-clamp-low',
       description: 'pow.cpp CalculateNextWorkRequired: a retarget whose period took less than T/4 (nActualTimespan raised to T/4)',
-      seen: (t) => anyConnected(t, clampLow),
+      seen: shows(CLAMP_LOW),
     },
     {
       name: 'retarget-clamp-high',
       description: 'pow.cpp CalculateNextWorkRequired: a retarget whose period took more than 4T (nActualTimespan lowered to 4T)',
-      seen: (t) => anyConnected(t, clampHigh),
+      seen: shows(CLAMP_HIGH),
     },
     {
       name: 'retarget-powlimit-cap',
       description: 'pow.cpp CalculateNextWorkRequired: an easing retarget (period longer than T) that lands on powLimit\'s nBits (bnNew capped at bnPowLimit)',
-      seen: (t) => anyConnected(t, capped),
+      seen: shows(POWLIMIT_CAP),
     },
     {
       name: 'reorg-to-more-work',
@@ -125,7 +167,7 @@ export function powRules(params: PowParams): readonly PowRuleWitness[] {
     {
       name: 'tie-first-seen-kept',
       description: 'validation.cpp CBlockIndexWorkComparator: a block with as much work as the head is connected and the head, seen first, stays',
-      seen: (t) => t.after.head === t.before.head && anyConnected(t, ties),
+      seen: (t) => t.after.head === t.before.head && (connectedRules(t) & TIES_HEAD) !== 0,
     },
     {
       name: 'orphan-held',
@@ -136,6 +178,7 @@ export function powRules(params: PowParams): readonly PowRuleWitness[] {
       name: 'orphan-connected-later',
       description: 'main.cpp ProcessBlock: an orphan is connected when its parent arrives',
       seen: (t) => {
+        if (t.after.blocks === t.before.blocks) return false;
         const orphans = t.before.orphans;
         for (let i = 0; i < orphans.length; i++) if (newlyConnected(t, orphans[i]!.id) !== undefined) return true;
         return false;
@@ -146,24 +189,11 @@ export function powRules(params: PowParams): readonly PowRuleWitness[] {
       description: 'validation.cpp ContextualCheckBlockHeader (bad-diffbits): a block whose nBits is not what the retarget rule demands is refused and remembered',
       seen: (t) => t.after.invalid.size > t.before.invalid.size,
     },
-    ...bip9Transitions(),
-  ];
-}
-
-/** versionbits.cpp GetStateFor: the BIP9 state of a block at a period start against its parent's. */
-function bip9Transitions(): PowRuleWitness[] {
-  const edges: [BlockEntry['deployment'], BlockEntry['deployment'], string][] = [
-    ['DEFINED', 'STARTED', 'the median time past reached nStartTime'],
-    ['STARTED', 'LOCKED_IN', 'threshold signalling blocks in the last period'],
-    ['LOCKED_IN', 'ACTIVE', 'one period after lock-in'],
-    ['STARTED', 'FAILED', 'the median time past reached nTimeout before lock-in'],
-  ];
-  return edges.map(([from, to, why]) => {
-    const moves = (e: BlockEntry, t: T) => e.deployment === to && t.after.blocks.get(e.block.parent)?.deployment === from;
-    return {
+    // versionbits.cpp GetStateFor: the BIP9 state of a block at a period start against its parent's.
+    ...BIP9_EDGES.map(([from, to, why], k) => ({
       name: `bip9-${from.toLowerCase().replace('_', '-')}-to-${to.toLowerCase().replace('_', '-')}`,
       description: `versionbits.cpp GetStateFor: ${from} -> ${to} (${why})`,
-      seen: (t: T) => anyConnected(t, moves),
-    };
-  });
+      seen: shows(CONNECTED_BIP9 << k),
+    })),
+  ];
 }

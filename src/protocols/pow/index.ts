@@ -1,5 +1,5 @@
 import type { ByzantineContext, NodeId, Protocol, Timer } from '../../core/types.ts';
-import { defineProtocol, eventually, sometimes, transitions } from '../../core/define.ts';
+import { defineProtocol, eventually, sometimes, transition } from '../../core/define.ts';
 import type { PowParams } from './arith.ts';
 import type { Deployment } from './bip9.ts';
 import { byzantineMessages } from './byzantine.ts';
@@ -54,7 +54,8 @@ export function pow(mutant?: PowMutant, options: PowOptions = {}): Protocol<PowS
       onEvent: (s, event) => onEvent(cfg, s, event),
     }, POW_DURABILITY),
     properties: [
-      ...transitions(powInvariants(cfg.params, cfg.deployment)),
+      // Each check registered as it is (no wrapper closure: one call less per invariant per reducer call).
+      ...powInvariants(cfg.params, cfg.deployment).map((i) => transition<PowState, PowMessage>(i.name, i.description, i.check)),
       ...POW_FINAL_INVARIANTS.map((f) => eventually<PowState, PowMessage>(f.name, f.description, (states, c) => f.check(states, c))),
       ...powRules(cfg.params).map((r) => sometimes<PowState, PowMessage>(r.name, r.description, r.seen)),
     ],

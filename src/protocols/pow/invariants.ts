@@ -43,27 +43,48 @@ interface Facts {
 const factsById = new Map<string, Facts>();
 const CACHE_LIMIT = 200_000;
 
+/**
+ * The record asked for last, by id: the checks of one transition ask about the block it
+ * connected over and over (about ten times: its verdict, chainwork, BIP9 state, the head's
+ * chainwork), and each asking the large map again was a measurable part of a transition.
+ */
+let lastId = '';
+let lastFacts: Facts | undefined;
+
+/** The facts record of a block if there is one (see lastId). */
+function knownFacts(id: string): Facts | undefined {
+  if (id === lastId) return lastFacts;
+  const f = factsById.get(id);
+  if (f !== undefined) {
+    lastId = id;
+    lastFacts = f;
+  }
+  return f;
+}
+
 /** The facts record of a block (empty when new). */
 function factsOf(id: string): Facts {
-  let f = factsById.get(id);
+  let f = knownFacts(id);
   if (f === undefined) {
     if (factsById.size >= CACHE_LIMIT) factsById.clear();
     f = { work: undefined, text: undefined, faultParams: undefined, fault: null, deploymentOf: undefined, deployment: '' };
     factsById.set(id, f);
+    lastId = id;
+    lastFacts = f;
   }
   return f;
 }
 
 /** The facts record of a connected block, its chainwork recomputed if not known yet. */
 function withWork(s: PowState, id: string): Facts & { work: bigint } {
-  const known = factsById.get(id);
+  const known = knownFacts(id);
   if (known?.work !== undefined) return known as Facts & { work: bigint };
   // Walk down to the first block with a known value, then add back up (no recursion).
   const path: Block[] = [];
   let cur: string | undefined = id;
   let base = 0n;
   while (cur !== undefined) {
-    const c = factsById.get(cur)?.work;
+    const c = knownFacts(cur)?.work;
     if (c !== undefined) {
       base = c;
       break;
@@ -114,7 +135,7 @@ const tipsByNode: { blocks: PowState['blocks']; tips: Tips }[] = [];
 export function bestTips(s: PowState, before?: PowState): Tips {
   const slot = tipsByNode[s.self];
   if (slot !== undefined && slot.blocks === s.blocks) return slot.tips;
-  const added = before !== undefined && slot !== undefined && slot.blocks === before.blocks ? s.blocks.appendedSince(before.blocks) : undefined;
+  const added = before !== undefined && slot !== undefined && slot.blocks === before.blocks ? appendedSince(s, before) : undefined;
   const tips = added === undefined ? scanTips(s, -1n, [], s.blocks.values()) : scanTips(s, slot!.tips.work, slot!.tips.ids, added);
   tipsByNode[s.self] = { blocks: s.blocks, tips };
   return tips;
@@ -140,24 +161,45 @@ function scanTips(s: PowState, work: bigint, ids: readonly string[], entries: It
  * seq before it.
  */
 function connected(t: T): readonly BlockEntry[] {
-  if (t.after.blocks === t.before.blocks) return [];
+  if (t.after.blocks === t.before.blocks) return NONE;
   // Three invariants ask in a row about the same transition.
   if (lastConnected.after === t.after && lastConnected.before === t.before) return lastConnected.entries;
-  const out: BlockEntry[] = [];
-  const added = t.after.blocks.appendedSince(t.before.blocks);
-  for (const e of added ?? t.after.blocks.values()) if (e.seq >= t.before.nextSeq) out.push(e);
-  lastConnected = { before: t.before, after: t.after, entries: out };
+  const added = appendedSince(t.after, t.before);
+  const next = t.before.nextSeq;
+  let out: readonly BlockEntry[];
+  if (added !== undefined) {
+    // Every appended entry passes in the usual case: then the list is used as it is.
+    let all = true;
+    for (let i = 0; i < added.length && all; i++) all = added[i]!.seq >= next;
+    out = all ? added : added.filter((e) => e.seq >= next);
+  } else {
+    const some: BlockEntry[] = [];
+    for (const e of t.after.blocks.values()) if (e.seq >= next) some.push(e);
+    out = some;
+  }
+  lastConnected.before = t.before;
+  lastConnected.after = t.after;
+  lastConnected.entries = out;
   return out;
 }
 
-let lastConnected: { readonly before: PowState | null; readonly after: PowState | null; readonly entries: readonly BlockEntry[] } = { before: null, after: null, entries: [] };
+const NONE: readonly BlockEntry[] = [];
+const lastConnected: { before: PowState | null; after: PowState | null; entries: readonly BlockEntry[] } = { before: null, after: null, entries: NONE };
 
-/** Blocks this transition mined (broadcast). */
-function mined(t: T): Block[] {
-  const out: Block[] = [];
-  for (const e of t.effects) if (e.kind === 'broadcast' || e.kind === 'send') out.push(e.msg.block);
-  return out;
+/**
+ * The entries `after`'s tree appended since `before`'s (PersistentMap.appendedSince), asked by
+ * connected() and bestTips() about one transition: the second gets the first one's answer.
+ */
+function appendedSince(after: PowState, before: PowState): readonly BlockEntry[] | undefined {
+  if (lastAppended.after === after.blocks && lastAppended.before === before.blocks) return lastAppended.entries;
+  const entries = after.blocks.appendedSince(before.blocks);
+  lastAppended.before = before.blocks;
+  lastAppended.after = after.blocks;
+  lastAppended.entries = entries;
+  return entries;
 }
+
+const lastAppended: { before: PowState['blocks'] | null; after: PowState['blocks'] | null; entries: readonly BlockEntry[] | undefined } = { before: null, after: null, entries: undefined };
 
 /**
  * Verdicts of headerFault for mined blocks (not in the tree yet) by block id, per parameter set,
@@ -165,6 +207,18 @@ function mined(t: T): Block[] {
  * fixes. A connected block's verdict is kept in its facts record instead.
  */
 const faultById = new WeakMap<OracleParams, Map<string, string | null>>();
+let lastFaultParams: OracleParams | undefined;
+let lastFaults = new Map<string, string | null>();
+
+/** faultById's map for `params` (the last one asked for kept at hand: one parameter set per protocol instance). */
+function faultsFor(params: OracleParams): Map<string, string | null> {
+  if (params === lastFaultParams) return lastFaults;
+  let memo = faultById.get(params);
+  if (memo === undefined) faultById.set(params, (memo = new Map()));
+  lastFaultParams = params;
+  lastFaults = memo;
+  return memo;
+}
 
 /** Why `b` does not follow Core's header rules on `blocks`, or undefined; `facts`: b's record, when b is connected. */
 function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block, facts?: Facts): string | undefined {
@@ -177,8 +231,7 @@ function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block,
     }
     return facts.fault ?? undefined;
   }
-  let memo = faultById.get(params);
-  if (memo === undefined) faultById.set(params, (memo = new Map()));
+  const memo = faultsFor(params);
   const hit = memo.get(b.id);
   if (hit !== undefined) return hit ?? undefined;
   const why = parentFault(params, blocks, parent.block, b);
@@ -200,7 +253,10 @@ function blockBits(params: OracleParams): Inv {
     name: 'block-bits',
     description: 'every block a correct node mines or connects has a connected parent, the next height and the nBits that Core\'s retarget rule (clamp, powLimit cap, compact encoding with the sign fix) requires',
     check(t) {
-      for (const b of mined(t)) {
+      // The blocks this transition mined (broadcast).
+      for (const e of t.effects) {
+        if (e.kind !== 'broadcast' && e.kind !== 'send') continue;
+        const b = e.msg.block;
         const why = headerFault(params, t.before.blocks, b);
         if (why !== undefined) return `node ${t.node} mined block ${shortId(b.id)} at height ${b.height} with ${why}`;
       }
@@ -251,10 +307,9 @@ const chainworkMonotonic: Inv = {
   name: 'chainwork-monotonic',
   description: 'a correct node\'s head chainwork never decreases',
   check(t) {
-    if (t.after === t.before || t.input.kind === 'init') return undefined;
+    // The same head has the same recomputed chainwork (it is memoised by id).
+    if (t.after === t.before || t.input.kind === 'init' || t.after.head === t.before.head) return undefined;
     const before = recomputedChainwork(t.before, t.before.head);
-    // The same head has the same recomputed chainwork (it is memoised by id now).
-    if (t.after.head === t.before.head) return undefined;
     const after = recomputedChainwork(t.after, t.after.head);
     if (after < before) {
       return `node ${t.node} moved its head from ${shortId(t.before.head)} (chainwork ${before}) to ${shortId(t.after.head)} (chainwork ${after})`;
