@@ -17,6 +17,84 @@
  * matter at and after GST, so they are hashed only when the search may take the GST action.
  * Checked: the safety invariants after every step (transition, world, vote, decision checks,
  * exactly the Checker's); not termination or final invariants, which judge a finished run.
+ *
+ * Sleep sets (partial-order reduction, Godefroid 1996, ch. 5; on by default, `reduce: false`
+ * turns it off). Most of a run's steps are one correct node handling one message or timer;
+ * two such steps of different nodes commute, and an unreduced search runs both orders of
+ * every such pair only to find the second one's world again. The reduction skips those runs
+ * and keeps every reachable state at its own depth, and the depth of the first violation.
+ *
+ * Local actions: a delivery (no crash inside) of a message from a correct node to a correct
+ * node, a timer (no crash inside) or an event of a correct node, taken while no GST choice of
+ * Byzantine behaviours or core is in force (world.afterGst null). Every other action
+ * (drops, duplicates, injections, crashes, restarts, partitions, heals, reboots and crashes
+ * inside a call, GST, anything of a Byzantine node or twin, any delivery from one, every step
+ * once GST chose behaviours) is dependent on every action: it is never put to sleep and
+ * clears the sleep set of the world it leads to. A local action is further taken as
+ * dependent where its step's checks read the world after the step (StepContext.world, or
+ * decidedBefore, which reads it): agreement and integrity on a decision, any user property
+ * that looks at the cluster. SharedChecker counts those reads.
+ *
+ * Independence. Local actions a (node i) and b (node j != i) both enabled in world s:
+ * - b is still enabled after a: a consumes only its own envelope or timer, sends, sets
+ *   timers of i only, changes no crash, partition or budget (deliverability of b unchanged;
+ *   the delayed-sender rule exists only with afterGst, excluded).
+ * - s.a.b and s.b.a have the same fingerprint: i's state and decisions are changed by a
+ *   alone, j's by b alone (reducers are pure, self-messages are handled inside the step);
+ *   the messages in flight are hashed as a multiset without ids, and both orders remove
+ *   the same two envelopes and add the same sends (only their ids differ); timers are
+ *   hashed as a set of (node, timer); disks are per node; lost, byzantineDelivered and
+ *   relayed are untouched (correct senders, no crash, before any afterGst); the Checker's
+ *   history holds the first vote per slot and a slot belongs to one voter (checked as the
+ *   search goes: ownSlot throws otherwise), so both orders record the same votes.
+ * - a's step is the same call in both orders (same state of i before, same input: same
+ *   after-state, effects, self-deliveries), and its checks see the same: the transition,
+ *   cfg, first() answers from i's own slots, and nothing else unless they read the world,
+ *   in which case a is dependent (the first read comes at the same point in both orders,
+ *   since everything before it is the same). So a step put to sleep has the same verdict
+ *   as its run on the path that explored it: per-step properties see every local step.
+ * - what names an action across worlds: a delivery by its Envelope object, a timer by its
+ *   PendingTimer object (both shared by a step with the next world until consumed), an
+ *   event by node and name; where two parents' worlds differ in ids (merging below), by
+ *   content (instances and message fingerprint; node and timer). Read the argument below
+ *   with content as the name: two equal copies of a message in flight are one action (both
+ *   lead to the same state). Naming by object only ever keeps a copy awake that content
+ *   would put to sleep: the search then explores an edge more, which is always safe (its
+ *   sleep set only narrows what it merges into).
+ *
+ * The search: a world x explores its enabled actions in listing order, except those in its
+ * sleep set Z(x). The child x.a of a local a gets S(x, a) = { c in Z(x) or c local explored
+ * at x before a : c of another node than a }; of a dependent a, the empty set. A state first
+ * found at level k+1 gets the intersection of S(x, a) over every explored edge x -a-> it
+ * from level k (all of level k is expanded before any of level k+1: the level's index of new
+ * fingerprints finds the earlier parents' entry). A child already seen at a level <= k is
+ * not touched: its sleep set is final and it is never expanded again.
+ *
+ * Why every state is still found at its depth. Call a path from x "shortest" if its end lies
+ * |path| levels below x (then so does every state on it), and write w ~ w' for paths equal
+ * up to swapping adjacent independent actions (same length, same end). Lemma: if x was found
+ * at its own depth k and w is a shortest path from x such that no c in Z(x) can be moved to
+ * the front of w (w ~ c.w''), then some w' ~ w is explored from x (its states are found at
+ * their depths). Induction on |w|: among the actions that can be moved to the front of w,
+ * take a, the first in x's listing order; a is not asleep, so x -a-> y is explored, w ~ a.w''
+ * and y = x.a is at depth k+1 and is found there, with Z(y) a subset of S(x, a). If some c
+ * in Z(y) could be moved to the front of w'', then c is independent of a (it is in S(x, a)),
+ * so c could be moved to the front of w too: c in Z(x) contradicts the premise, and c
+ * explored before a contradicts the choice of a. So w'' satisfies the premise at y; apply the
+ * lemma to y. With x the initial world (Z empty) and w any shortest path to a state t, t is
+ * found at depth |w|. A state first seen at an earlier level needs no second expansion with a
+ * smaller sleep set: the lemma only ever follows shortest paths, and an edge into a state
+ * already found at a level <= k is on none (through it, the state's depth would be k+1).
+ *
+ * Why the first violation is at the same depth. The reduction only leaves edges out, so it
+ * reports nothing earlier. Let the unreduced search first break at depth m, on an edge x -a->
+ * (x at depth m-1, found, see above). If a is asleep at x, follow the sleep set back: a was
+ * put there by a parent where it was asleep or explored, ..., down to a world where a was
+ * explored, at a depth < m-1, every action between being local and of other nodes than a's:
+ * the same call, checked alike (above), passed there, so it passes at x: no asleep edge
+ * breaks. A world invariant breaks on a world, which the search finds at its own depth.
+ *
+ * Not combined with symmetry (a sleep set names actions of one world, not of its renamings).
  */
 import type { ClusterConfig, NodeId, Protocol } from '../core/types.ts';
 import { ProtocolFault, UserError } from '../core/errors.ts';
@@ -126,9 +204,18 @@ interface VoteNode<M> {
 type VoteChain<M> = VoteNode<M> | null;
 
 /** A frontier entry: a world to expand and the Checker history that goes with it. */
-interface Entry<S, M> {
+interface Entry<M> {
   readonly id: number;
-  readonly world: World<S, M>;
+  /**
+   * How to make this entry's world again: `action` from the world of entry `parent` of the
+   * previous level (null for the initial world). Worlds are not kept from the level that finds
+   * them to the level that expands them: a world (node states, messages in flight) is most of a
+   * state's memory, and keeping every world of a level through the young generation's
+   * collections cost more (about 40 us per kept state, measured) than one more step per
+   * expanded entry. Only the worlds of the level being expanded are kept, for the next level.
+   */
+  readonly parent: number;
+  readonly action: Action<M> | null;
   /**
    * The Checker's history along this entry's path: the first vote of each slot, newest first,
    * sharing its tail with the parent's (a map per entry would cost the garbage collector
@@ -245,21 +332,20 @@ const NODE_WORDS = 5;
 /**
  * The parts of a world's fingerprint that a step mostly leaves alone, kept per frontier entry
  * so a child re-hashes only the node states it replaced and the messages that came or went.
+ * One plain array of numbers (one allocation per kept state; a child that is not kept is
+ * digested into a scratch array):
+ * - [FLIGHT, FLIGHT+3): the in-flight multiset: count and the two lanes' sums of member hashes;
+ * - [VOTES, VOTES+3): the vote history: count and sums;
+ * - [TIMERS, TIMERS+3): the pending timers (a set of (node, timer)): count and sums;
+ * - from NODES, per instance, NODE_WORDS 30-bit words: the hash of (state, decisions) in two
+ *   words, then the state's field count and field-hash sums, so a child re-hashes only the
+ *   fields of a node state that a step replaced.
  */
-interface Digest {
-  /**
-   * Per instance, NODE_WORDS 30-bit words (small integers, unboxed in a plain array): the hash
-   * of (state, decisions) in two words, then the state's field count and field-hash sums, so a
-   * child re-hashes only the fields of a node state that a step replaced.
-   */
-  readonly nodes: number[];
-  /** In-flight multiset: count and the two lanes' sums of member hashes. */
-  readonly flight: readonly [number, number, number];
-  /** Vote history: count and sums. */
-  readonly votes: readonly [number, number, number];
-  /** Pending timers (a set of (node, timer)): count and sums; shared with the parent while its list is. */
-  readonly timers: readonly [number, number, number];
-}
+type Digest = number[];
+const FLIGHT = 0;
+const VOTES = 3;
+const TIMERS = 6;
+const NODES = 9;
 
 /** Hashes worlds; one per search. */
 class WorldHasher<S, M> {
@@ -268,6 +354,7 @@ class WorldHasher<S, M> {
   private lastMsg: M | undefined = undefined;
   private lastMsgFp: Fp = { a: 0, b: 0 };
   private readonly words: number[] = [];
+  private readonly sums: number[] = [0, 0, 0, 0, 0, 0];
   private readonly inv: number[] = [];
   /**
    * Per instance: the field hashes of one node state already computed (keys and two words
@@ -297,7 +384,7 @@ class WorldHasher<S, M> {
 
   /** Fill node `at`'s words: (count, sums) of the state's fields (a plain object), then the hash. */
   private nodeHash(s: S, decisions: unknown, out: number[], at: number): void {
-    const o = NODE_WORDS * at;
+    const o = NODES + NODE_WORDS * at;
     if (isPlainRecord(s)) {
       let count = 0;
       let sa = 0;
@@ -354,7 +441,7 @@ class WorldHasher<S, M> {
 
   /** A node whose state object changed: update the field sums by the fields that differ. */
   private nodeUpdate(before: S, s: S, decisions: unknown, out: number[], at: number): void {
-    const o = NODE_WORDS * at;
+    const o = NODES + NODE_WORDS * at;
     if (!isPlainRecord(before) || !isPlainRecord(s) || out[o + 2]! < 0) {
       this.nodeHash(s, decisions, out, at);
       return;
@@ -394,7 +481,8 @@ class WorldHasher<S, M> {
     this.finishNode(decisions, out, o);
   }
 
-  private envelopeSums(list: readonly Envelope<M>[], perm: readonly NodeId[] | null): [number, number, number] {
+  /** Count and sums of a list of envelopes (a multiset of (src, to, message)) into out[at..at+3). */
+  private envelopeSums(list: readonly Envelope<M>[], perm: readonly NodeId[] | null, out: number[], at: number): void {
     let sa = 0;
     let sb = 0;
     for (const e of list) {
@@ -404,10 +492,13 @@ class WorldHasher<S, M> {
       sa = (sa + memberHash(SEED_A, src, to, m.a, m.b)) | 0;
       sb = (sb + memberHash(SEED_B, src, to, m.a, m.b)) | 0;
     }
-    return [list.length, sa, sb];
+    out[at] = list.length;
+    out[at + 1] = sa;
+    out[at + 2] = sb;
   }
 
-  private timerSums(list: readonly PendingTimer[], perm: readonly NodeId[] | null): [number, number, number] {
+  /** Count and sums of the pending timers (a set of (node, timer)) into out[TIMERS..]. */
+  private timerSums(list: readonly PendingTimer[], perm: readonly NodeId[] | null, out: number[]): void {
     let ta = 0;
     let tb = 0;
     for (const t of list) {
@@ -416,12 +507,37 @@ class WorldHasher<S, M> {
       ta = (ta + memberHash(SEED_A, node, h.a, h.b, 0)) | 0;
       tb = (tb + memberHash(SEED_B, node, h.a, h.b, 0)) | 0;
     }
-    return [list.length, ta, tb];
+    out[TIMERS] = list.length;
+    out[TIMERS + 1] = ta;
+    out[TIMERS + 2] = tb;
   }
 
-  /** Count and sums of the votes from `head` back to (not including) `stop`, added to `base`. */
-  private voteSums(head: VoteChain<M>, perm: readonly NodeId[] | null, stop: VoteChain<M> = null, base: readonly [number, number, number] = [0, 0, 0]): [number, number, number] {
-    let [count, va, vb] = base;
+  /** out[TIMERS..] from the parent's words: the timers that left (not in `now`, by identity) and came. */
+  private timerUpdate(before: readonly PendingTimer[], now: readonly PendingTimer[], out: number[]): void {
+    let ta = out[TIMERS + 1]!;
+    let tb = out[TIMERS + 2]!;
+    for (const t of before) {
+      if (now.includes(t)) continue;
+      const h = fingerprintOf(t.timer, this.fp);
+      ta = (ta - memberHash(SEED_A, t.node, h.a, h.b, 0)) | 0;
+      tb = (tb - memberHash(SEED_B, t.node, h.a, h.b, 0)) | 0;
+    }
+    for (const t of now) {
+      if (before.includes(t)) continue;
+      const h = fingerprintOf(t.timer, this.fp);
+      ta = (ta + memberHash(SEED_A, t.node, h.a, h.b, 0)) | 0;
+      tb = (tb + memberHash(SEED_B, t.node, h.a, h.b, 0)) | 0;
+    }
+    out[TIMERS] = now.length;
+    out[TIMERS + 1] = ta;
+    out[TIMERS + 2] = tb;
+  }
+
+  /** Add the count and sums of the votes from `head` back to (not including) `stop` to out[VOTES..]. */
+  private voteSums(head: VoteChain<M>, perm: readonly NodeId[] | null, stop: VoteChain<M>, out: number[]): void {
+    let count = out[VOTES]!;
+    let va = out[VOTES + 1]!;
+    let vb = out[VOTES + 2]!;
     for (let v = head; v !== stop && v !== null; v = v.prev) {
       const m = this.msgFp(v.msg, perm);
       const voter = perm === null ? v.voter : perm[v.voter]!;
@@ -429,36 +545,46 @@ class WorldHasher<S, M> {
       vb = (vb + memberHash(SEED_B, voter, m.a, m.b, 1)) | 0;
       count++;
     }
-    return [count, va, vb];
+    out[VOTES] = count;
+    out[VOTES + 1] = va;
+    out[VOTES + 2] = vb;
   }
 
   /** The digest of a world from scratch (the initial world, or a renamed one). */
   full(w: World<S, M>, votes: VoteChain<M>, perm: readonly NodeId[] | null): Digest {
     const k = w.states.length;
-    const nodes = new Array<number>(NODE_WORDS * k).fill(0);
+    const d: Digest = new Array<number>(NODES + NODE_WORDS * k).fill(0);
     for (let i = 0; i < k; i++) {
       const s = w.states[i]!;
       const at = perm === null || i >= perm.length ? i : perm[i]!;
-      this.nodeHash(perm === null || this.sym === undefined ? s : this.sym.state(s, perm), w.decisions[i], nodes, at);
+      this.nodeHash(perm === null || this.sym === undefined ? s : this.sym.state(s, perm), w.decisions[i], d, at);
     }
-    return { nodes, flight: this.envelopeSums(w.inFlight, perm), votes: this.voteSums(votes, perm), timers: this.timerSums(w.timers, perm) };
+    this.envelopeSums(w.inFlight, perm, d, FLIGHT);
+    this.voteSums(votes, perm, null, d);
+    this.timerSums(w.timers, perm, d);
+    return d;
   }
 
-  /** The digest of a child world from its parent's: only what the step replaced is hashed. */
-  child(parent: World<S, M>, pd: Digest, w: World<S, M>, votes: VoteChain<M>, parentVotes: VoteChain<M>): Digest {
+  /**
+   * The digest of a child world from its parent's, into `out` (a scratch array, or a new one):
+   * only what the step replaced is hashed.
+   */
+  child(parent: World<S, M>, pd: Digest, w: World<S, M>, votes: VoteChain<M>, parentVotes: VoteChain<M>, out: Digest): Digest {
     const k = w.states.length;
-    let nodes = pd.nodes;
+    out.length = pd.length;
+    for (let i = 0; i < pd.length; i++) out[i] = pd[i]!;
     for (let i = 0; i < k; i++) {
       if (w.states[i] === parent.states[i] && w.decisions[i] === parent.decisions[i]) continue;
-      if (nodes === pd.nodes) nodes = pd.nodes.slice();
-      if (w.states[i] === parent.states[i]) this.finishNode(w.decisions[i], nodes, NODE_WORDS * i);
-      else this.nodeUpdate(parent.states[i]!, w.states[i]!, w.decisions[i], nodes, i);
+      if (w.states[i] === parent.states[i]) this.finishNode(w.decisions[i], out, NODES + NODE_WORDS * i);
+      else this.nodeUpdate(parent.states[i]!, w.states[i]!, w.decisions[i], out, i);
     }
     // In-flight lists are sorted by id and ids are never reused: a merge finds what left and what came.
-    let [count, sa, sb] = pd.flight;
     const P = parent.inFlight;
     const C = w.inFlight;
     if (P !== C) {
+      let count = out[FLIGHT]!;
+      let sa = out[FLIGHT + 1]!;
+      let sb = out[FLIGHT + 2]!;
       let i = 0;
       let j = 0;
       while (i < P.length || j < C.length) {
@@ -483,13 +609,13 @@ class WorldHasher<S, M> {
           j++;
         }
       }
+      out[FLIGHT] = count;
+      out[FLIGHT + 1] = sa;
+      out[FLIGHT + 2] = sb;
     }
-    return {
-      nodes,
-      flight: [count, sa, sb],
-      votes: votes === parentVotes ? pd.votes : this.voteSums(votes, null, parentVotes, pd.votes),
-      timers: w.timers === parent.timers ? pd.timers : this.timerSums(w.timers, null),
-    };
+    if (votes !== parentVotes) this.voteSums(votes, null, parentVotes, out);
+    if (w.timers !== parent.timers) this.timerUpdate(parent.timers, w.timers, out);
+    return out;
   }
 
   /** The world's 64-bit fingerprint from its digest, under `perm` (null: as it is). */
@@ -497,14 +623,14 @@ class WorldHasher<S, M> {
     const words = this.words;
     words.length = 0;
     const k = w.states.length;
-    for (let j = 0; j < k; j++) words.push(d.nodes[NODE_WORDS * j]!, d.nodes[NODE_WORDS * j + 1]!);
+    for (let j = 0; j < k; j++) words.push(d[NODES + NODE_WORDS * j]!, d[NODES + NODE_WORDS * j + 1]!);
     // Position j of the renamed world holds what instance inv[j] had.
     const inv = this.inv;
     inv.length = k;
     for (let i = 0; i < k; i++) inv[perm === null || i >= perm.length ? i : perm[i]!] = i;
     for (let j = 0; j < k; j++) words.push(w.crashed[inv[j]!] ? 1 : 0);
-    words.push(d.flight[0], d.flight[1], d.flight[2]);
-    words.push(d.timers[0], d.timers[1], d.timers[2]);
+    words.push(d[FLIGHT]!, d[FLIGHT + 1]!, d[FLIGHT + 2]!);
+    words.push(d[TIMERS]!, d[TIMERS + 1]!, d[TIMERS + 2]!);
     if (w.partition === null) words.push(-1);
     else {
       // Sides renamed in order of first appearance, so a swap of side labels is the same partition.
@@ -517,9 +643,12 @@ class WorldHasher<S, M> {
     }
     const u = w.used;
     words.push(u.drops, u.duplicates, u.crashes, u.partitions, u.injections, w.gst ? 1 : 0);
-    words.push(d.votes[0], d.votes[1], d.votes[2]);
+    words.push(d[VOTES]!, d[VOTES + 1]!, d[VOTES + 2]!);
     if (this.gst) {
-      words.push(...this.envelopeSums(w.lost, perm), ...this.envelopeSums(w.byzantineDelivered, perm));
+      const sums = this.sums;
+      this.envelopeSums(w.lost, perm, sums, 0);
+      this.envelopeSums(w.byzantineDelivered, perm, sums, 3);
+      for (const x of sums) words.push(x);
       const r = fingerprintOf(w.relayed, this.fp);
       words.push(r.a, r.b);
     }
@@ -586,6 +715,8 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   const slotVoter = new Map<string, NodeId>();
   const tokens: unknown[] | undefined = reduce ? [] : undefined;
   const explored: unknown[] = [];
+  // A child's digest is made here and copied only if the child is kept.
+  const scratch: Digest = [];
   let unreduced = 0;
   let violation: Violation | undefined;
   let counterexample: Action<M>[] | undefined;
@@ -645,24 +776,31 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   via.push(-1);
   levels.push(1);
   if (violation === undefined) {
-    const listingFault = probeListing(p, init.world, gst);
+    const listingFault = probeListing(p, init.world);
     if (listingFault !== undefined) violation = { invariant: 'exception', step: -1, detail: listingFault };
   }
   if (violation !== undefined) counterexample = [];
 
   if (reduce) for (let v = initVotes; v !== null; v = v.prev) ownSlot(slotVoter, v);
-  let frontier: Entry<S, M>[] = [{ id: 0, world: init.world, votes: initVotes, digest: initDigest, sleep: NO_SLEEP }];
+  let frontier: Entry<M>[] = [{ id: 0, parent: -1, action: null, votes: initVotes, digest: initDigest, sleep: NO_SLEEP }];
+  // The worlds of the previous level's entries, by index (to make this level's again).
+  let previous: World<S, M>[] = [];
   for (let d = 0; d < depth && violation === undefined && !truncated; d++) {
-    const next: Entry<S, M>[] = [];
+    const next: Entry<M>[] = [];
     // The last level's worlds are counted and checked but never expanded: not kept.
     const last = d === depth - 1;
+    const worlds: World<S, M>[] = [];
     levelIndex.clear();
     let found = 0;
-    outer: for (const entry of frontier) {
+    outer: for (let ei = 0; ei < frontier.length; ei++) {
+      const entry = frontier[ei]!;
+      // The same step as when this entry was found (step is deterministic): the same world, ids included.
+      const world = entry.action === null ? init.world : step(p, previous[entry.parent]!, entry.action).world;
+      if (!last) worlds.push(world);
       let actions: Action<M>[];
       if (tokens !== undefined) tokens.length = 0;
       try {
-        actions = enabledActions(p, entry.world, gst, tokens);
+        actions = enabledActions(p, world, gst, tokens);
       } catch (e) {
         if (!(e instanceof ProtocolFault)) throw e;
         // As in execute: a throw while the adversary lists its choices counts after the last action.
@@ -679,7 +817,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         const action = actions[ai]!;
         // The correct node whose own step this action is (a local action), or -1.
         const token = tokens === undefined ? null : tokens[ai];
-        const node = token === null ? -1 : localNode(entry.world, action, token);
+        const node = token === null ? -1 : localNode(world, action, token);
         if (node >= 0 && sleep.length > 0 && asleep(sleep, token)) {
           skipped++;
           continue;
@@ -688,7 +826,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         let child: { world: World<S, M>; record: StepRecord<S, M> };
         let added = 0;
         try {
-          child = step(p, entry.world, action);
+          child = step(p, world, action);
           violation = checker.afterStep(history, child.world, child.record, d);
           added = checker.added;
         } catch (e) {
@@ -707,7 +845,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
           throw new Error(`exhaustive: the Checker recorded ${added} new vote slot(s) but the step's effects show ${chainLength(votes, entry.votes)}: src/search/exhaustive.ts must follow check/invariants.ts`);
         }
         if (reduce && added > 0) for (let v = votes; v !== entry.votes && v !== null; v = v.prev) ownSlot(slotVoter, v);
-        const digest = hasher.child(entry.world, entry.digest, child!.world, votes, entry.votes);
+        const digest = hasher.child(world, entry.digest, child!.world, votes, entry.votes, scratch);
         if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, votes, action);
         const orbit = canonical(child!.world, digest, votes);
         if (!visited.add(fp.a, fp.b)) {
@@ -722,7 +860,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         }
         // The adversary's listing calls protocol code (Byzantine vocabulary, events): a throw
         // there is found with the world that causes it, at its depth, the last level included.
-        const listingFault = probeListing(p, child!.world, gst);
+        const listingFault = probeListing(p, child!.world);
         if (listingFault !== undefined) {
           violation = { invariant: 'exception', step: d, detail: listingFault };
           counterexample = [...pathTo(entry.id), action];
@@ -735,7 +873,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         via.push(ai);
         if (!last) {
           if (reduce) levelIndex.set(fp.a, fp.b, next.length);
-          next.push({ id, world: child!.world, votes, digest, sleep: local ? childSleep(sleep, explored, node) : NO_SLEEP });
+          next.push({ id, parent: ei, action, votes, digest: digest.slice(), sleep: local ? childSleep(sleep, explored, node) : NO_SLEEP });
         }
         if (local) explored.push(token, node);
         if (visited.size >= maxStates) {
@@ -748,6 +886,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
     levels.push(found);
     depthChecked = d + 1;
     frontier = next;
+    previous = worlds;
     if (found === 0) {
       exhausted = true;
       break;
@@ -795,16 +934,27 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
 
 function verifyDigest<S, M>(hasher: WorldHasher<S, M>, w: World<S, M>, d: Digest, votes: VoteChain<M>, action: Action<M>): void {
   const f = hasher.full(w, votes, null);
-  const same = f.nodes.every((x, i) => x === d.nodes[i]) && f.flight.every((x, i) => x === d.flight[i]) && f.votes.every((x, i) => x === d.votes[i])
-    && f.timers.every((x, i) => x === d.timers[i]);
+  const same = f.length === d.length && f.every((x, i) => x === d[i]);
   if (!same) throw new Error(`exhaustive: incremental digest differs from the full one after ${JSON.stringify(action)}`);
 }
 
-/** The message of a protocol fault raised while listing a world's actions, if any (only protocols with Byzantine vocabulary or events run code there). */
-function probeListing<S, M>(p: Protocol<S, M>, w: World<S, M>, gst: boolean): string | undefined {
-  if (p.byzantineMessages === undefined && p.events === undefined) return undefined;
+/**
+ * The message of a protocol fault raised while listing a world's actions, if any. Listing runs
+ * protocol code only in events (every node that is up, before GST) and the Byzantine
+ * vocabulary (each Byzantine node, every message read, when an injection is enabled): those
+ * exact calls are made here (the rest of enabledActions is the harness's own).
+ */
+function probeListing<S, M>(p: Protocol<S, M>, w: World<S, M>): string | undefined {
+  const { cfg } = w;
+  const events = p.events !== undefined && p.onEvent !== undefined && !w.gst;
+  const inject = p.byzantineMessages !== undefined && !w.gst && w.used.injections < cfg.faults.injections && cfg.byzantine.length > 0;
+  if (!events && !inject) return undefined;
   try {
-    enabledActions(p, w, gst);
+    if (events) for (let node = 0; node < w.states.length; node++) if (!w.crashed[node]) p.events!(w.states[node]!, cfg);
+    if (inject) {
+      // Each message read: a lazily built list makes it then.
+      for (const self of cfg.byzantine) for (const m of p.byzantineMessages!({ cfg, self, states: w.states, seen: w.inFlight.map((e) => e.msg) })) void m;
+    }
     return undefined;
   } catch (e) {
     if (!(e instanceof ProtocolFault)) throw e;
