@@ -29,6 +29,7 @@ options:
   --reboots K         crash-recovery: up to K restarts from disk (the node's durable data,
                       and whether it is down wiped, are part of the fingerprint)
   --gst               also enumerate GST (then every delivery and timer order after it)
+  --no-reduction      sleep-set reduction off: same states per depth, more transitions
   --max-states N      stop, incomplete, after N distinct states (default 2,000,000)
   --out FILE          save a counterexample as a fixture`;
 
@@ -48,6 +49,7 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
     injections: { type: 'string', default: '0' },
     reboots: { type: 'string', default: '0' },
     gst: { type: 'boolean', default: false },
+    'no-reduction': { type: 'boolean', default: false },
     'max-states': { type: 'string', default: '2000000' },
     out: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -80,6 +82,7 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
     depth,
     maxStates: nat('max-states', values['max-states'], 1),
     gst: values.gst,
+    reduce: !values['no-reduction'],
     onLevel: (d, r) => console.error(`  depth ${d}: ${r.distinct} distinct states, ${r.transitions} transitions, ${Math.round(r.distinctPerSecond)} distinct/s`),
   });
   console.log(`RESULT: ${report.verdict}`);
