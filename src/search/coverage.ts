@@ -9,7 +9,8 @@
  * node holds which abstract state is what the mutations reshuffle anyway). Byzantine nodes
  * and twin instances are left out: their states say nothing about the correct protocol.
  */
-import type { ClusterConfig, Protocol } from '../core/types.ts';
+import type { ClusterConfig, Effect, Protocol, TransitionInput } from '../core/types.ts';
+import type { StepRecord } from '../sim/step.ts';
 import { UserError } from '../core/errors.ts';
 import { ProtocolFault } from '../core/errors.ts';
 import type { StepObserver } from '../check/execute.ts';
@@ -41,19 +42,22 @@ export function correctNodes(cfg: ClusterConfig): number[] {
  * An observer for execute/runTape that adds the abstract cluster state after every step
  * to `into`. A node's abstraction is recomputed only when its state object changed (states
  * are immutable: same object, same abstraction), the cluster key only when a node's did.
+ * With a reboot budget, a node that restarted from its disk carries a mark (rebootMarks).
  */
 export function coverageObserver<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, into: Set<string>): StepObserver<S, M> {
   const abstract = nodeAbstraction(protocol);
   const nodes = correctNodes(cfg);
   const last: (S | undefined)[] = nodes.map(() => undefined);
   const keys: string[] = nodes.map(() => '');
-  return (_index, _action, world) => {
+  const marks = (cfg.faults.reboots ?? 0) > 0 && protocol.recover !== undefined ? rebootMarks(protocol, cfg) : undefined;
+  return (_index, _action, world, record) => {
     let changed = false;
+    if (marks !== undefined) marks.step(world.states, record);
     for (let k = 0; k < nodes.length; k++) {
       const s = world.states[nodes[k]!]!;
-      if (s === last[k]) continue;
+      if (s === last[k] && (marks === undefined || !marks.dirty[nodes[k]!])) continue;
       last[k] = s;
-      const key = abstract(s);
+      const key = marks === undefined ? abstract(s) : abstract(s) + marks.mark[nodes[k]!];
       if (key !== keys[k]) {
         keys[k] = key;
         changed = true;
@@ -62,3 +66,129 @@ export function coverageObserver<S, M>(protocol: Protocol<S, M>, cfg: ClusterCon
     if (changed) into.add([...keys].sort().join(' '));
   };
 }
+
+
+/** What follows a restarted node's abstraction in a cluster key while it is in a crash window (rebootMarks). */
+export const REBOOT_MARK = '\u21ba';
+
+/**
+ * Whether a cluster key has a node in a crash window (rebootMarks): `s` or `b`. (`r`, a vote
+ * forgotten on a correct node's message, is coverage but too common to focus on: every restart
+ * of HotStuff's forgets-last-voted-view has it.)
+ */
+export function inCrashWindow(key: string): boolean {
+  return key.includes(`${REBOOT_MARK}s`) || key.includes(`${REBOOT_MARK}b`);
+}
+
+/**
+ * Crash-recovery marks (only with a reboot budget). A crash-recovery bug shows itself after a
+ * restart, while the node is still in the round or view it was in: it signs again where it
+ * already signed (its disk was behind what it sent, or its durable part leaves something
+ * out). The node abstraction does not see disks, so to the search such a restarted node
+ * looks like any node in that step, and the schedules that reach the window are not kept.
+ * A mark says so, from the Protocol interface alone: at its `recover` transition a node is
+ * marked "!" plus `a` when the rebuilt state's abstraction differs from the memory it lost
+ * (the disk was behind), and `v` when it restarts in a (height, round) of `view` in which it
+ * had sent a vote (a message with a `voteSlot`); the mark stays until the node's view leaves
+ * that (height, round). Nothing is marked in a campaign without reboots: its keys are as before.
+ */
+function rebootMarks<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig) {
+  const count = cfg.n + cfg.twins.length;
+  const mark: string[] = Array.from({ length: count }, () => '');
+  const dirty: boolean[] = Array.from({ length: count }, () => false);
+  /** The (height, round) a marked node restarted in. */
+  const at: string[] = Array.from({ length: count }, () => '');
+  /** Per node: the vote slots it signed, and the inputs of its last signing calls. */
+  const slots: Set<string>[] = Array.from({ length: count }, () => new Set());
+  const inputs: TransitionInput<M>[][] = Array.from({ length: count }, () => []);
+  /** Per node: a vote it sent is not covered by a later write (write-ahead never leaves one). */
+  const ahead: boolean[] = Array.from({ length: count }, () => false);
+  const where = (s: S): string => {
+    const v = protocol.view(s);
+    return `${v.height}/${v.round}`;
+  };
+  /** The vote slots among a call's effects that the node had signed already. */
+  const resigns = (node: number, effects: readonly Effect<M>[]): boolean => {
+    for (const e of effects) {
+      if (e.kind !== 'broadcast' && e.kind !== 'send') continue;
+      const v = protocol.voteSlot(node, e.msg);
+      if (v !== undefined && slots[node]!.has(v.slot)) return true;
+    }
+    return false;
+  };
+  /** A call's applied effects: the votes it signed (slots), and whether one left before any write of the call (`ahead`). */
+  const signs = (node: number, effects: readonly Effect<M>[]): boolean => {
+    let signed = false;
+    let wrote = false;
+    for (const e of effects) {
+      if (e.kind === 'persist') {
+        wrote = true;
+        ahead[node] = false;
+      } else if (e.kind === 'broadcast' || e.kind === 'send') {
+        const v = protocol.voteSlot(node, e.msg);
+        if (v === undefined) continue;
+        slots[node]!.add(v.slot);
+        signed = true;
+        if (!wrote) ahead[node] = true;
+      }
+    }
+    return signed;
+  };
+  /**
+   * Would the rebuilt state sign again a slot it signed, given once more an input that made it
+   * sign before? '' no, 'r' yes, 'b' yes and that input came from a Byzantine node (which may
+   * send it another version: the equivocation that turns a forgotten vote into two).
+   */
+  const forgot = (node: number, state: S): string => {
+    let out = '';
+    for (const input of inputs[node]!) {
+      try {
+        const st = input.kind === 'message'
+          ? protocol.onMessage(state, input.from, input.msg)
+          : input.kind === 'timer'
+            ? protocol.onTimer(state, input.timer)
+            : input.kind === 'event' && protocol.onEvent ? protocol.onEvent(state, input.event) : undefined;
+        if (st !== undefined && resigns(node, st.effects)) {
+          if (input.kind === 'message' && cfg.byzantine.includes(input.from)) return 'b';
+          out = 'r';
+        }
+      } catch {
+        // A probe, not a run: a throw here says nothing (the run itself is checked by the executor).
+      }
+    }
+    return out;
+  };
+  return {
+    mark,
+    dirty,
+    step(states: readonly S[], record: StepRecord<S, M>): void {
+      dirty.fill(false);
+      for (const t of record.transitions) {
+        const node = t.node;
+        if (node >= cfg.n || cfg.byzantine.includes(node)) continue;
+        if (t.input.kind === 'recover') {
+          const here = where(t.after);
+          const m = (ahead[node] ? 's' : '') + forgot(node, t.after);
+          ahead[node] = false;
+          at[node] = here;
+          if (m !== '' || mark[node] !== '') dirty[node] = true;
+          mark[node] = m === '' ? '' : `${REBOOT_MARK}${m}`;
+        } else if (signs(node, t.effects) && t.input.kind !== 'init') {
+          const list = inputs[node]!;
+          if (list.length >= PROBES) list.shift();
+          list.push(t.input);
+        }
+      }
+      for (let k = 0; k < count; k++) {
+        if (mark[k] === '' || dirty[k]) continue;
+        if (where(states[k]!) !== at[k]) {
+          mark[k] = '';
+          dirty[k] = true;
+        }
+      }
+    },
+  };
+}
+
+/** Signing inputs a restarted node is probed with (rebootMarks). */
+const PROBES = 3;

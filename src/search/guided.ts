@@ -22,6 +22,7 @@ import { fuzzScenario } from '../adversary/fuzzer.ts';
 import type { Priority } from '../adversary/priority.ts';
 import { type CampaignSlice, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
 import type { CampaignOptions } from './random.ts';
+import { inCrashWindow } from './coverage.ts';
 
 export interface GuidedOptions {
   /**
@@ -42,11 +43,12 @@ export interface GuidedOptions {
  * at n=7: median 1,978 vs 2,114 runs with rounds of 100). tapeGrowth: mutated tapes may grow
  * to this multiple of the shape's maxTape.
  */
-export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, tapeGrowth: 8 } as const;
+export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, exploreWithReboots: 0.5, crashWindowFocus: 0.5, tapeGrowth: 8 } as const;
 
 /** What one round adds: corpus entries (in index order) and the abstract states they reached first. */
 export interface GuidedDelta {
-  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number }[];
+  /** `window`: the entry's new states include restarted nodes in a crash window (rebootMarkWeight), weighted; absent when 0. */
+  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number; readonly window?: number }[];
   readonly keys: readonly string[];
 }
 
@@ -125,6 +127,19 @@ export function mutateScenario(rng: Rng, sc: Scenario, other: Scenario, maxTape:
   return priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority };
 }
 
+
+/** The first index among the first `size` whose cumulative weight exceeds x (binary search). */
+function pickIndex(cumulative: readonly number[], x: number, size: number): number {
+  let lo = 0;
+  let hi = size - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cumulative[mid]! > x) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /**
  * The guided scheduler. The corpus only grows, and the length it had at each round's start
  * is kept, so scenario(i) can be re-derived after later rounds (to shrink a failure).
@@ -138,6 +153,13 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   private readonly explore: number;
   private readonly shape: ScenarioShape;
   private readonly corpus: { scenario: Scenario; energy: number }[] = [];
+  /** Crash-window entries (only with a reboot budget): corpus indices and their cumulative window weights. */
+  private readonly windowEntries: number[] = [];
+  private readonly windowCumulative: number[] = [];
+  /** windowEntries' length at the start of each round. */
+  private readonly windowLengths: number[] = [0];
+  /** Share of mutations whose parent is a crash-window entry (0 without a reboot budget). */
+  private readonly focus: number;
   /** cumulative[k]: total energy of corpus entries 0..k. */
   private readonly cumulative: number[] = [];
   private readonly coverage = new Set<string>();
@@ -155,7 +177,9 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
     this.shape = shape;
     this.sizes = shape.sizes;
     this.roundSize = options.roundSize ?? GUIDED_DEFAULTS.roundSize;
-    this.explore = options.explore ?? GUIDED_DEFAULTS.explore;
+    const reboots = (shape.maxFaults.reboots ?? 0) > 0;
+    this.explore = options.explore ?? (reboots ? GUIDED_DEFAULTS.exploreWithReboots : GUIDED_DEFAULTS.explore);
+    this.focus = reboots ? GUIDED_DEFAULTS.crashWindowFocus : 0;
     this.maxTape = Math.max(shape.maxTape, options.maxTape ?? shape.maxTape * GUIDED_DEFAULTS.tapeGrowth);
   }
 
@@ -172,22 +196,16 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
     const size = this.lengths[Math.min(round, this.lengths.length - 1)]!;
     const rng = seedrandom(`${this.seed}/guided/${index}`);
     if (size === 0 || rng() < this.explore) return fuzzScenario(this.seed, index, this.shape);
-    const parent = this.pick(rng, size);
+    // With a reboot budget, a share of the mutations start from a crash-window entry (drawn only then: without reboots the stream is as it was).
+    const windowSize = this.focus > 0 ? this.windowLengths[Math.min(round, this.windowLengths.length - 1)]! : 0;
+    const parent = windowSize > 0 && rng() < this.focus ? this.corpus[this.windowEntries[pickIndex(this.windowCumulative, rng() * this.windowCumulative[windowSize - 1]!, windowSize)]!]!.scenario : this.pick(rng, size);
     const other = this.pick(rng, size);
     return mutateScenario(rng, parent, other, this.maxTape);
   }
 
   /** A corpus entry among the first `size`, with probability proportional to its energy. */
   private pick(rng: Rng, size: number): Scenario {
-    const x = rng() * this.cumulative[size - 1]!;
-    let lo = 0;
-    let hi = size - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.cumulative[mid]! > x) hi = mid;
-      else lo = mid + 1;
-    }
-    return this.corpus[lo]!.scenario;
+    return this.corpus[pickIndex(this.cumulative, rng() * this.cumulative[size - 1]!, size)]!.scenario;
   }
 
   novel(coverage: ReadonlySet<string>): string[] {
@@ -197,19 +215,21 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   }
 
   learn(outcomes: readonly Outcome[]): GuidedDelta {
-    const entries: { scenario: Scenario; energy: number }[] = [];
+    const entries: { scenario: Scenario; energy: number; window?: number }[] = [];
     const keys: string[] = [];
     const fresh = new Set<string>();
     for (const o of [...outcomes].sort((a, b) => a.index - b.index)) {
       let energy = 0;
+      let window = 0;
       for (const key of o.novel) {
         if (fresh.has(key)) continue;
         fresh.add(key);
         keys.push(key);
         energy++;
+        if (this.focus > 0 && inCrashWindow(key)) window++;
       }
       // A failing scenario ends the campaign; it is not worth mutating.
-      if (energy > 0 && !o.failed) entries.push({ scenario: this.scenario(o.index), energy });
+      if (energy > 0 && !o.failed) entries.push(window > 0 ? { scenario: this.scenario(o.index), energy, window } : { scenario: this.scenario(o.index), energy });
     }
     const delta = { entries, keys };
     this.apply(delta);
@@ -219,10 +239,15 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   apply(delta: GuidedDelta): void {
     for (const key of delta.keys) this.coverage.add(key);
     for (const e of delta.entries) {
-      this.corpus.push(e);
+      if (e.window !== undefined && e.window > 0) {
+        this.windowEntries.push(this.corpus.length);
+        this.windowCumulative.push((this.windowCumulative[this.windowCumulative.length - 1] ?? 0) + e.window);
+      }
+      this.corpus.push({ scenario: e.scenario, energy: e.energy });
       this.cumulative.push((this.cumulative[this.cumulative.length - 1] ?? 0) + e.energy);
     }
     this.lengths.push(this.corpus.length);
+    this.windowLengths.push(this.windowEntries.length);
   }
 }
 
