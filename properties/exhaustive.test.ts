@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ClusterConfig, Protocol } from '../src/core/types.ts';
+import type { ClusterConfig, Protocol, Timer } from '../src/core/types.ts';
 import { clusterConfig } from '../src/core/config.ts';
 import { canonicalJson } from '../src/core/define.ts';
 import { createProtocol } from '../src/protocols/registry.ts';
@@ -18,7 +18,7 @@ import type { World } from '../src/sim/world.ts';
 import { enabledKinds, pickOfKind } from '../src/adversary/decode.ts';
 import { type Fixture, expectationMismatch, readFixture, replayFixture, writeFixture } from '../src/trace/fixture.ts';
 import { exhaustive, exhaustiveFixture } from '../src/search/exhaustive.ts';
-import { FingerprintSet } from '../src/search/visited.ts';
+import { FingerprintIndex, FingerprintSet } from '../src/search/visited.ts';
 import { echoProtocol, echoSymmetry } from '../bench/exhaustive.ts';
 
 const tendermint = (mutant?: string) => createProtocol('tendermint', mutant ?? null);
@@ -238,6 +238,98 @@ describe('exhaustive bounded mode', () => {
   });
 });
 
+/** Two nodes, one timer each; node 0 must fire first: a transition property that reads the cluster (ctx.world). */
+interface TickState {
+  readonly self: number;
+  readonly fired: boolean;
+}
+const TICK: Timer = { name: 'tick', height: 0, round: 0 };
+function ticks(voteSlot: Protocol<TickState, { type: 'hello' }>['voteSlot'] = () => undefined): Protocol<TickState, { type: 'hello' }> {
+  return {
+    name: 'ticks',
+    mutant: undefined,
+    init: (self) => ({ state: { self, fired: false }, effects: [{ kind: 'setTimer', timer: TICK }, { kind: 'broadcast', msg: { type: 'hello' } }] }),
+    onMessage: (s) => ({ state: s, effects: [] }),
+    onTimer: (s) => ({ state: { ...s, fired: true }, effects: [] }),
+    view: (s) => ({ height: 0, round: 0, step: s.fired ? 'fired' : 'waiting', lock: '-' }),
+    isValidValue: () => true,
+    voteSlot,
+    describe: () => 'hello',
+    messageKey: () => 'hello',
+    invariants: [{
+      name: 'zero-first',
+      description: 'node 0 fires before node 1',
+      check: (t, _cfg, ctx) => (t.node === 0 && t.input.kind === 'timer' && ctx!.world.states[1]!.fired ? 'node 0 fired after node 1' : undefined),
+    }],
+  };
+}
+
+describe('sleep-set reduction', () => {
+  it('finds the same states at every depth, and every first violation at the same depth, as the unreduced search', () => {
+    const faults = clusterConfig(4, { faults: { drops: 1, duplicates: 1, crashes: 1, partitions: 1 } });
+    const byzantine = clusterConfig(4, { byzantine: [3], faults: { injections: 1, drops: 1 } });
+    const reboots = clusterConfig(4, { faults: { reboots: 1 } });
+    // [protocol, mutant, config, depth, gst]: correct protocols under every kind of fault, and
+    // mutants found at depth 2 to 5 (counterexample lengths as the unreduced search finds them).
+    const cases: [string, string | null, ClusterConfig, number, boolean][] = [
+      ['tendermint', null, clusterConfig(4), 4, false],
+      ['tendermint', null, faults, 2, false],
+      ['tendermint', null, byzantine, 2, true],
+      ['tendermint', null, reboots, 2, false],
+      ['tendermint', 'lock-not-set', clusterConfig(4), 5, false],
+      ['tendermint', 'vote-before-persist', reboots, 4, false],
+      ['hotstuff', null, clusterConfig(4), 4, false],
+      ['hotstuff', 'lock-on-1-chain', clusterConfig(4), 5, false],
+      ['hotstuff-jolteon', 'tc-on-weak-quorum', byzantine, 4, false],
+      ['ibft', null, byzantine, 2, true],
+      ['ibft', 'lock-dropped-in-catch-up', clusterConfig(4), 5, false],
+      ['pow', null, clusterConfig(4), 3, false],
+      ['pow', 'ties-latest-arrival', faults, 3, false],
+    ];
+    for (const [name, mutant, cfg, depth, gst] of cases) {
+      const label = `${name} ${mutant ?? 'correct'} n=${cfg.n} faults ${JSON.stringify(cfg.faults)} byzantine [${cfg.byzantine}] depth ${depth}${gst ? ' gst' : ''}`;
+      const off = exhaustive(createProtocol(name, mutant), cfg, { depth, gst, reduce: false });
+      const on = exhaustive(createProtocol(name, mutant), cfg, { depth, gst });
+      expect(on.reduction && !off.reduction, label).toBe(true);
+      expect(on.levels, label).toEqual(off.levels);
+      expect(on.counterexample?.length, label).toBe(off.counterexample?.length);
+      expect(on.violation?.invariant, label).toBe(off.violation?.invariant);
+      if (mutant !== null) expect(on.violation, label).toBeDefined();
+      // Every enabled action is either run or skipped as asleep (and sleeping ones exist).
+      if (on.violation === undefined) expect(on.transitions + on.skipped, label).toBe(off.transitions);
+      if (on.counterexample !== undefined) expect(runActions(createProtocol(name, mutant), cfg, on.counterexample).violation?.invariant, label).toBe(on.violation!.invariant);
+    }
+    // Measured: n=4 Tendermint, depth 4: 4,608 transitions without the reduction, 2,364 with.
+    const plain = exhaustive(tendermint(), clusterConfig(4), { depth: 4 });
+    expect(plain.transitions).toBeLessThan(0.6 * (plain.transitions + plain.skipped));
+  });
+
+  it('treats a step whose checks read the cluster (StepContext.world) as dependent: the violation is found at its depth', () => {
+    // The unreduced search: fire node 1, then node 0 breaks zero-first at depth 2. Were node 0's
+    // timer put to sleep after node 1's (two timers of two nodes commute), it would be missed.
+    const cfg = clusterConfig(2, { f: 0 });
+    for (const reduce of [false, true]) {
+      const r = exhaustive(ticks(), cfg, { depth: 3, reduce });
+      expect(r.violation?.invariant, `reduce ${reduce}`).toBe('zero-first');
+      expect(r.counterexample, `reduce ${reduce}`).toEqual([{ kind: 'fire', node: 1, timer: TICK }, { kind: 'fire', node: 0, timer: TICK }]);
+    }
+  });
+
+  it('refuses vote slots shared by two voters (the premise that makes two nodes\' votes commute), and runs them without the reduction', () => {
+    const shared = ticks(() => ({ slot: 'hello', value: 'hi' }));
+    const cfg = clusterConfig(2, { f: 0 });
+    expect(() => exhaustive(shared, cfg, { depth: 1 })).toThrow(/vote slot hello is cast by node 0 and node 1/);
+    expect(exhaustive(shared, cfg, { depth: 1, reduce: false }).levels).toEqual([1, 4]);
+    expect(exhaustive(ticks((from) => ({ slot: `hello/${from}`, value: 'hi' })), cfg, { depth: 1 }).levels).toEqual([1, 4]);
+  });
+
+  it('is off with symmetry, and asking for both is an error', () => {
+    const cfg = clusterConfig(3, { f: 0 });
+    expect(exhaustive(echoProtocol('correct'), cfg, { depth: 3, symmetry: echoSymmetry }).reduction).toBe(false);
+    expect(() => exhaustive(echoProtocol('correct'), cfg, { depth: 3, symmetry: echoSymmetry, reduce: true })).toThrow(/symmetry is not supported/);
+  });
+});
+
 describe('FingerprintSet', () => {
   it('holds 200,000 fingerprints through growth and tells repeats apart', () => {
     const set = new FingerprintSet(16);
@@ -260,5 +352,21 @@ describe('FingerprintSet', () => {
     // At most 70% full, and at least 35% after growing: 8 bytes a slot.
     expect(set.bytes).toBeGreaterThanOrEqual((set.size * 8) / 0.7);
     expect(set.bytes).toBeLessThanOrEqual((set.size * 8) / 0.35);
+  });
+});
+
+describe('FingerprintIndex', () => {
+  it('maps fingerprints to values through growth and forgets them on clear', () => {
+    const index = new FingerprintIndex(4);
+    for (let i = 0; i < 5000; i++) index.set(Math.imul(i, 0x9e3779b1), i ^ 0x55, i);
+    expect(index.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 7) expect(index.get(Math.imul(i, 0x9e3779b1), i ^ 0x55)).toBe(i);
+    expect(index.get(1, 2)).toBe(-1);
+    index.set(0, 0, 9);
+    expect(index.get(0, 0)).toBe(9);
+    index.set(0, 0, 10);
+    expect([index.get(0, 0), index.size]).toEqual([10, 5001]);
+    index.clear();
+    expect([index.size, index.get(0, 0), index.get(Math.imul(7, 0x9e3779b1), 7 ^ 0x55)]).toEqual([0, -1, -1]);
   });
 });

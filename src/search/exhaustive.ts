@@ -46,7 +46,7 @@
  *   hashed as a set of (node, timer); disks are per node; lost, byzantineDelivered and
  *   relayed are untouched (correct senders, no crash, before any afterGst); the Checker's
  *   history holds the first vote per slot and a slot belongs to one voter (checked as the
- *   search goes: ownSlot throws otherwise), so both orders record the same votes.
+ *   search goes: ownSlots throws otherwise), so both orders record the same votes.
  * - a's step is the same call in both orders (same state of i before, same input: same
  *   after-state, effects, self-deliveries), and its checks see the same: the transition,
  *   cfg, first() answers from i's own slots, and nothing else unless they read the world,
@@ -263,7 +263,17 @@ class SharedChecker<S, M> {
         view = v;
       },
     });
+    // A vote cast in a slot that holds one already: the search checks who cast that one.
+    const first = this.checker.first;
+    (this.checker as { first: typeof first }).first = (key: string, value: string) => {
+      const prior = first.call(this.checker, key, value);
+      if (prior !== undefined) this.hitPrior = true;
+      return prior;
+    };
   }
+
+  /** The last afterStep's checks found a vote already in a slot (StepContext.first answered). */
+  hitPrior = false;
 
   /** How many vote slots the last afterStep added (then took out of the map again). */
   added = 0;
@@ -275,6 +285,7 @@ class SharedChecker<S, M> {
   afterStep(votes: Map<string, string>, w: World<S, M>, record: StepRecord<S, M>, index: number): Violation | undefined {
     const before = votes.size;
     const reads = this.worldReads;
+    this.hitPrior = false;
     this.slot.votes = votes;
     let violation: Violation | undefined;
     let added = 0;
@@ -782,7 +793,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   }
   if (violation !== undefined) counterexample = [];
 
-  if (reduce) for (let v = initVotes; v !== null; v = v.prev) ownSlot(slotVoter, v);
+  if (reduce) ownSlots(p, cfg, init.record, slotVoter);
   let frontier: Entry<M>[] = [{ id: 0, parent: -1, action: null, votes: initVotes, digest: initDigest, sleep: NO_SLEEP }];
   // The worlds of the previous level's entries, by index (to make this level's again).
   let previous: World<S, M>[] = [];
@@ -845,7 +856,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
         if (added > 0 && chainLength(votes, entry.votes) !== added) {
           throw new Error(`exhaustive: the Checker recorded ${added} new vote slot(s) but the step's effects show ${chainLength(votes, entry.votes)}: src/search/exhaustive.ts must follow check/invariants.ts`);
         }
-        if (reduce && added > 0) for (let v = votes; v !== entry.votes && v !== null; v = v.prev) ownSlot(slotVoter, v);
+        if (reduce && (added > 0 || checker.hitPrior)) ownSlots(p, cfg, child!.record, slotVoter);
         const digest = hasher.child(world, entry.digest, child!.world, votes, entry.votes, scratch);
         if (options.verifyDigests) verifyDigest(hasher, child!.world, digest, votes, action);
         const orbit = canonical(child!.world, digest, votes);
@@ -1076,11 +1087,23 @@ function sameAction(x: unknown, y: unknown): boolean {
   return false;
 }
 
-/** Record who cast vote slot `v.slot`; a second voter of one slot breaks the reduction's premise. */
-function ownSlot<M>(owners: Map<string, NodeId>, v: VoteNode<M>): void {
-  const voter = owners.get(v.slot);
-  if (voter === undefined) owners.set(v.slot, v.voter);
-  else if (voter !== v.voter) {
-    throw new UserError(`exhaustive: vote slot ${v.slot} is cast by node ${voter} and node ${v.voter}; the sleep-set reduction needs every vote slot to belong to one voter (no-equivocation's history would depend on the order of their steps): pass reduce: false (check --no-reduction)`);
+/**
+ * Record who cast each vote slot a step voted in; a vote in a slot another node cast first
+ * breaks the reduction's premise (no-equivocation's history would depend on the order of the
+ * two nodes' steps). Run on every step that cast a new vote or voted in a known slot.
+ */
+function ownSlots<S, M>(p: Protocol<S, M>, cfg: ClusterConfig, record: StepRecord<S, M>, owners: Map<string, NodeId>): void {
+  for (const t of record.transitions) {
+    if (isByzantine(cfg, t.node)) continue;
+    for (const e of t.effects) {
+      if (e.kind !== 'send' && e.kind !== 'broadcast') continue;
+      const vote = p.voteSlot(t.node, e.msg);
+      if (vote === undefined) continue;
+      const voter = owners.get(vote.slot);
+      if (voter === undefined) owners.set(vote.slot, t.node);
+      else if (voter !== t.node) {
+        throw new UserError(`exhaustive: vote slot ${vote.slot} is cast by node ${voter} and node ${t.node}; the sleep-set reduction needs every vote slot to belong to one voter (no-equivocation's history would depend on the order of their steps): pass reduce: false (check --no-reduction)`);
+      }
+    }
   }
 }

@@ -5,7 +5,8 @@
  * A value is hashed by walking it, not by printing it: objects by sorted key (a key whose value
  * is undefined counts as absent, as in JSON), arrays in order, Maps and Sets as unordered
  * collections (a commutative sum of their entries' hashes, so insertion order, which is
- * history, does not matter). Plain objects are hashed the same way, as unordered (key, value)
+ * history, does not matter), any other iterable object (a collection class such as
+ * core/persistent.ts's PersistentMap) as the sequence it iterates, whatever its inner layout. Plain objects are hashed the same way, as unordered (key, value)
  * pairs: no key sort. Objects are not cached by identity: a WeakMap (or Map) insertion costs
  * about 1-2 us in V8 (measured, 10^6 inserts), more than hashing a node state; the search
  * instead reuses the hash of every node state a step did not replace (exhaustive.ts).
@@ -43,7 +44,7 @@ export function avalanche(h: number): number {
 }
 
 // Type tags keep e.g. the string "1" and the number 1, or [] and {}, apart.
-const T_UNDEF = 1, T_NULL = 2, T_FALSE = 3, T_TRUE = 4, T_NUM = 5, T_STR = 6, T_ARR = 7, T_OBJ = 8, T_MAP = 9, T_SET = 10, T_BIG = 11;
+const T_UNDEF = 1, T_NULL = 2, T_FALSE = 3, T_TRUE = 4, T_NUM = 5, T_STR = 6, T_ARR = 7, T_OBJ = 8, T_MAP = 9, T_SET = 10, T_BIG = 11, T_ITER = 12;
 
 
 /**
@@ -151,6 +152,19 @@ function hashObjectBody(o: object): void {
     laneB = SEED_B;
     feed(sumA);
     feed(sumB);
+    return;
+  }
+  if (typeof (o as Partial<Iterable<unknown>>)[Symbol.iterator] === 'function') {
+    // Another collection (a class whose instances iterate, e.g. core/persistent.ts's
+    // PersistentMap): what it holds, in its iteration order, not how it is laid out inside
+    // (its fields may be shared with other versions, or filled in later).
+    feed(T_ITER);
+    let count = 0;
+    for (const x of o as Iterable<unknown>) {
+      feedValue(x);
+      count++;
+    }
+    feed(count);
     return;
   }
   // A plain object: its (key, value) pairs as an unordered collection too, so key order
