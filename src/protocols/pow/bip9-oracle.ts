@@ -14,7 +14,7 @@
  * where bip9.ts steps one period at a time through a lookup.
  */
 import type { Deployment, DeploymentState } from './bip9.ts';
-import type { Block } from './messages.ts';
+import { type Block, MEMO_LIMIT } from './messages.ts';
 
 /** BIP9: a version signals iff its top three bits are 001 and the deployment's bit is set. */
 function signalsBit(version: number, bit: number): boolean {
@@ -81,7 +81,7 @@ export function deploymentStateOf(ancestor: Ancestor, height: number, d: Deploym
   for (k += 1; k <= periods; k++) {
     const last = k * d.period - 1;
     state = step(state, ancestor, last, d);
-    if (memo.size >= 200_000) memo.clear();
+    if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(ancestor(last).id, state);
   }
   return state;

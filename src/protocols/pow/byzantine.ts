@@ -1,6 +1,6 @@
 import type { ByzantineContext } from '../../core/types.ts';
 import { decodeCompact, encodeCompact, nextWorkRequired } from './arith.ts';
-import { type Block, NULL_ID, type PowMessage, blockId, makeBlock } from './messages.ts';
+import { type Block, MEMO_LIMIT, NULL_ID, type PowMessage, blockId, makeBlock } from './messages.ts';
 import { VERSION_BASE } from './params.ts';
 import { type PowConfig, perInstance } from './rules.ts';
 import { type PowState, powLookup } from './state.ts';
@@ -60,13 +60,12 @@ interface Candidates {
 
 const candidatesByParent = perInstance<PowConfig, Map<string, Candidates[]>>(() => new Map());
 const unknownParentBlock = perInstance<PowConfig, Map<number, PowMessage>>(() => new Map());
-const CANDIDATE_LIMIT = 100_000;
 
 function candidates(cfg: PowConfig, self: number, parent: Block): Candidates {
   const memo = candidatesByParent(cfg);
   let bySelf = memo.get(parent.id);
   if (bySelf === undefined) {
-    if (memo.size >= CANDIDATE_LIMIT) memo.clear();
+    if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(parent.id, (bySelf = []));
   }
   return (bySelf[self] ??= { parent, made: new Array<PowMessage | undefined>(2 * cfg.offsets.length).fill(undefined) });

@@ -15,7 +15,7 @@
 import type { FinalInvariant, Transition, TransitionInvariant } from '../../core/types.ts';
 import type { Deployment } from './bip9.ts';
 import { deploymentStateOf } from './bip9-oracle.ts';
-import { type Block, type PowMessage, shortId } from './messages.ts';
+import { type Block, MEMO_LIMIT, type PowMessage, shortId } from './messages.ts';
 import { type OracleParams, blockBelow, oracleBitsInRange, oracleRequiredBits, oracleWork } from './oracle.ts';
 import type { BlockEntry, PowState } from './state.ts';
 
@@ -41,7 +41,6 @@ interface Facts {
 }
 
 const factsById = new Map<string, Facts>();
-const CACHE_LIMIT = 200_000;
 
 /**
  * The record asked for last, by id: the checks of one transition ask about the block it
@@ -66,7 +65,7 @@ function knownFacts(id: string): Facts | undefined {
 function factsOf(id: string): Facts {
   let f = knownFacts(id);
   if (f === undefined) {
-    if (factsById.size >= CACHE_LIMIT) factsById.clear();
+    if (factsById.size >= MEMO_LIMIT) factsById.clear();
     f = { work: undefined, text: undefined, faultParams: undefined, fault: null, deploymentOf: undefined, deployment: '' };
     factsById.set(id, f);
     lastId = id;
@@ -235,7 +234,7 @@ function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block,
   const hit = memo.get(b.id);
   if (hit !== undefined) return hit ?? undefined;
   const why = parentFault(params, blocks, parent.block, b);
-  if (memo.size >= CACHE_LIMIT) memo.clear();
+  if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(b.id, why ?? null);
   return why;
 }

@@ -18,7 +18,7 @@ import type { ClusterConfig, NodeId, Step } from '../../core/types.ts';
 import type { PowMessage } from './messages.ts';
 import { blockVersion } from './params.ts';
 import { type PowConfig, genesisEntry, mineBlock, mineEventName, parseMineEvent, perInstance, receiveBlock } from './rules.ts';
-import type { PowState } from './state.ts';
+import { type PowState, nextState } from './state.ts';
 
 type PStep = Step<PowState, PowMessage>;
 
@@ -63,7 +63,7 @@ export function onMessage(cfg: PowConfig, s: PowState, _from: NodeId, m: PowMess
 export function onEvent(cfg: PowConfig, s: PowState, event: string): PStep {
   const e = parseMineEvent(cfg, event);
   const block = mineBlock(cfg, s, e, blockVersion(e.signal, cfg.deployment));
-  return { state: { ...s, mined: s.mined + 1 }, effects: [{ kind: 'broadcast', msg: { type: 'block', block } }] };
+  return { state: nextState(s, s.blocks, s.head, s.orphans, s.invalid, s.nextSeq, s.mined + 1), effects: [{ kind: 'broadcast', msg: { type: 'block', block } }] };
 }
 
 const eventLists = perInstance<PowConfig, Map<number, readonly string[]>>(() => new Map());

@@ -11,10 +11,10 @@
  */
 import { type PowParams, blockWork, checkProofOfWorkBits, encodeCompact, nextWorkRequired } from './arith.ts';
 import { type Deployment, type DeploymentState, nextPeriodState } from './bip9.ts';
-import { type Block, NULL_ID, hasValidId, makeBlock } from './messages.ts';
+import { type Block, MEMO_LIMIT, NULL_ID, hasValidId, makeBlock } from './messages.ts';
 import type { PowFlags } from './mutants.ts';
 import { GENESIS_TIME } from './params.ts';
-import { type BlockEntry, type PowState, entryOf, parseWork, powLookup, versionLookup, workHex, workOf } from './state.ts';
+import { type BlockEntry, type PowState, entryOf, nextState, parseWork, powLookup, versionLookup, workHex, workOf } from './state.ts';
 
 /** Everything a node's rules depend on besides its state: fixed per protocol instance. */
 export interface PowConfig {
@@ -85,7 +85,7 @@ export function requiredBits(cfg: PowConfig, blocks: PowState['blocks'], parent:
   const hit = memo.get(parent);
   if (hit !== undefined && hit.height === height) return hit.bits;
   const bits = nextWorkRequired(height, powLookup(blocks, parent), cfg.params, cfg.flags.retarget);
-  if (memo.size >= DERIVED_LIMIT) memo.clear();
+  if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(parent, { height, bits });
   return bits;
 }
@@ -171,25 +171,25 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
   if (parent === undefined && !s.invalid.has(block.parent) && cfg.flags.holdOrphans) {
     const orphans = s.orphans.length >= MAX_ORPHANS ? s.orphans.slice(1) : s.orphans.slice();
     orphans.push(block);
-    return { ...s, orphans };
+    return nextState(s, s.blocks, s.head, orphans, s.invalid, s.nextSeq, s.mined);
   }
   if (parent !== undefined && !awaited(s.orphans, block.id) && !s.invalid.has(block.parent)) {
     // The common case, the loop below in short: no orphan is waiting on this block.
     const derived = derive(cfg, s.blocks, parent, block);
-    if (derived.invalid !== undefined) return { ...s, invalid: new Set(s.invalid).add(block.id) };
+    if (derived.invalid !== undefined) return nextState(s, s.blocks, s.head, s.orphans, new Set(s.invalid).add(block.id), s.nextSeq, s.mined);
     const entry: BlockEntry = { block, chainwork: derived.chainwork, seq: s.nextSeq, deployment: derived.deployment };
     const current = headOf(s);
     const better = isBetter(cfg.flags, entry, current);
     const blocks = s.blocks.set(block.id, entry);
     rememberHead(s.self, blocks, better ? entry : current);
-    return { ...s, blocks, head: better ? block.id : s.head, nextSeq: s.nextSeq + 1 };
+    return nextState(s, blocks, better ? block.id : s.head, s.orphans, s.invalid, s.nextSeq + 1, s.mined);
   }
   const d: Draft = { blocks: s.blocks, head: s.head, orphans: s.orphans.length === 0 ? [] : s.orphans.slice(), invalid: null, nextSeq: s.nextSeq };
   // A child of an invalid block is invalid, and so are the orphans waiting on it
   // (fast-check found the missing cascade: properties/pow.test.ts, delivery order).
   if (s.invalid.has(block.parent)) {
     markInvalid(d, s, block.id);
-    return { ...s, orphans: d.orphans, invalid: d.invalid ?? s.invalid };
+    return nextState(s, s.blocks, s.head, d.orphans, d.invalid ?? s.invalid, s.nextSeq, s.mined);
   }
   const queue: Block[] = [block];
   // Each block is taken from the queue once: from the message, or removed from the orphan pool.
@@ -211,7 +211,7 @@ export function receiveBlock(cfg: PowConfig, s: PowState, block: Block): PowStat
       } else j++;
     }
   }
-  return { ...s, blocks: d.blocks, head: d.head, orphans: d.orphans, invalid: d.invalid ?? s.invalid, nextSeq: d.nextSeq };
+  return nextState(s, d.blocks, d.head, d.orphans, d.invalid ?? s.invalid, d.nextSeq, s.mined);
 }
 
 /** Does an orphan wait on `id` (is `id` its parent)? */
@@ -274,7 +274,6 @@ interface Derived {
  * The bigint chainwork and the retarget were a large part of each connection's cost.
  */
 const derivedByConfig = perInstance<PowConfig, Map<string, Derived>>(() => new Map());
-const DERIVED_LIMIT = 100_000;
 
 function derive(cfg: PowConfig, blocks: PowState['blocks'], parent: BlockEntry, b: Block): Derived {
   const memo = derivedByConfig(cfg);
@@ -288,7 +287,7 @@ function derive(cfg: PowConfig, blocks: PowState['blocks'], parent: BlockEntry, 
         chainwork: workHex(parseWork(parent.chainwork) + blockWorkOf(cfg.flags, b.bits)),
         deployment: deploymentOf(cfg, blocks, parent, b.height),
       };
-    if (memo.size >= DERIVED_LIMIT) memo.clear();
+    if (memo.size >= MEMO_LIMIT) memo.clear();
     memo.set(b.id, v);
   }
   return v;
