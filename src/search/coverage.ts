@@ -11,6 +11,9 @@
  */
 import type { ClusterConfig, Effect, Protocol, TransitionInput } from '../core/types.ts';
 import type { StepRecord } from '../sim/step.ts';
+import type { Action } from '../sim/actions.ts';
+import { type World, sameTimer } from '../sim/world.ts';
+import { enabledKinds, rebootChoices } from '../adversary/decode.ts';
 import { UserError } from '../core/errors.ts';
 import { ProtocolFault } from '../core/errors.ts';
 import type { StepObserver } from '../check/execute.ts';
@@ -50,9 +53,17 @@ export function coverageObserver<S, M>(protocol: Protocol<S, M>, cfg: ClusterCon
   const last: (S | undefined)[] = nodes.map(() => undefined);
   const keys: string[] = nodes.map(() => '');
   const marks = (cfg.faults.reboots ?? 0) > 0 && protocol.recover !== undefined ? rebootMarks(protocol, cfg) : undefined;
-  return (_index, _action, world, record) => {
+  let before: World<S, M> | undefined;
+  return (index, action, world, record) => {
     let changed = false;
-    if (marks !== undefined) marks.step(world.states, record);
+    if (marks !== undefined) {
+      const signed = marks.step(world.states, record);
+      if (signed && before !== undefined && action !== null && !before.gst) {
+        const point = crashPoint(protocol, before, action, index);
+        if (point !== undefined) into.add(point);
+      }
+      before = world;
+    }
     for (let k = 0; k < nodes.length; k++) {
       const s = world.states[nodes[k]!]!;
       if (s === last[k] && (marks === undefined || !marks.dirty[nodes[k]!])) continue;
@@ -161,8 +172,10 @@ function rebootMarks<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig) {
   return {
     mark,
     dirty,
-    step(states: readonly S[], record: StepRecord<S, M>): void {
+    /** Updates the marks after a step; true when a correct node's call in it signed a vote. */
+    step(states: readonly S[], record: StepRecord<S, M>): boolean {
       dirty.fill(false);
+      let signed = false;
       for (const t of record.transitions) {
         const node = t.node;
         if (node >= cfg.n || cfg.byzantine.includes(node)) continue;
@@ -174,6 +187,7 @@ function rebootMarks<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig) {
           if (m !== '' || mark[node] !== '') dirty[node] = true;
           mark[node] = m === '' ? '' : `${REBOOT_MARK}${m}`;
         } else if (signs(node, t.effects) && t.input.kind !== 'init') {
+          signed = true;
           const list = inputs[node]!;
           if (list.length >= PROBES) list.shift();
           list.push(t.input);
@@ -186,9 +200,31 @@ function rebootMarks<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig) {
           dirty[k] = true;
         }
       }
+      return signed;
     },
   };
 }
 
 /** Signing inputs a restarted node is probed with (rebootMarks). */
 const PROBES = 3;
+
+/** What starts a crash point among a run's coverage keys (crashPoint); never a cluster key. */
+export const CRASH_POINT = `${REBOOT_MARK}@`;
+
+/**
+ * A crash point: step `index` of a run (a delivery or timer whose call signed a vote) made into
+ * the same call with a crash inside it. Returned as `${CRASH_POINT}index:x:K`: the tape value
+ * x + K*k at position `index` decodes (adversary/decode.ts) to that call with the node rebooting
+ * after its first k effects (k < CRASH_POINTS): `reboot` is kind x mod K among the K enabled
+ * ones, and its choices list each delivery and timer with k = 0, 1, 2 in a row. A tape entry
+ * is one action before GST, so the prefix replays as it did. Undefined when no reboot is enabled.
+ */
+function crashPoint<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Action<M>, index: number): string | undefined {
+  if (action.kind !== 'deliver' && action.kind !== 'fire') return undefined;
+  if (action.crashAfter !== undefined) return undefined;
+  const kinds = enabledKinds(protocol, w);
+  const kind = kinds.indexOf('reboot');
+  if (kind < 0) return undefined;
+  const at = rebootChoices(w).findIndex((a) => (a.kind === 'deliver' ? action.kind === 'deliver' && a.id === action.id : a.kind === 'fire' && action.kind === 'fire' && a.node === action.node && sameTimer(a.timer, action.timer)));
+  return at < 0 ? undefined : `${CRASH_POINT}${index}:${kind + kinds.length * at}:${kinds.length}`;
+}

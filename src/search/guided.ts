@@ -22,7 +22,8 @@ import { fuzzScenario } from '../adversary/fuzzer.ts';
 import type { Priority } from '../adversary/priority.ts';
 import { type CampaignSlice, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
 import type { CampaignOptions } from './random.ts';
-import { inCrashWindow } from './coverage.ts';
+import { CRASH_POINT, inCrashWindow } from './coverage.ts';
+import { CRASH_POINTS } from '../adversary/decode.ts';
 
 export interface GuidedOptions {
   /**
@@ -43,12 +44,12 @@ export interface GuidedOptions {
  * at n=7: median 1,978 vs 2,114 runs with rounds of 100). tapeGrowth: mutated tapes may grow
  * to this multiple of the shape's maxTape.
  */
-export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, exploreWithReboots: 0.5, crashWindowFocus: 0.5, tapeGrowth: 8 } as const;
+export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, exploreWithReboots: 0.5, crashWindowFocus: 0.5, crashShare: 0.5, tapeGrowth: 8 } as const;
 
 /** What one round adds: corpus entries (in index order) and the abstract states they reached first. */
 export interface GuidedDelta {
   /** `window`: the entry's new states include restarted nodes in a crash window (rebootMarkWeight), weighted; absent when 0. */
-  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number; readonly window?: number }[];
+  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number; readonly window?: number; readonly crashes?: readonly string[] }[];
   readonly keys: readonly string[];
 }
 
@@ -141,6 +142,18 @@ function pickIndex(cumulative: readonly number[], x: number, size: number): numb
 }
 
 /**
+ * A corpus scenario with one of its signing calls cut by a crash (a crash point of its run,
+ * coverage.ts crashPoint): the tape up to that call is kept, so the call happens as before,
+ * now with the node rebooting after 0, 1 or 2 of its effects; the rest of the tape follows.
+ */
+function withCrash(rng: Rng, sc: Scenario, crashes: readonly string[]): Scenario {
+  const [at, x, kinds] = crashes[randomInt(rng, 0, crashes.length - 1)]!.slice(CRASH_POINT.length).split(':').map(Number) as [number, number, number];
+  const tape = [...sc.tape];
+  tape[at] = x + kinds * randomInt(rng, 0, CRASH_POINTS - 1);
+  return sc.priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority: sc.priority };
+}
+
+/**
  * The guided scheduler. The corpus only grows, and the length it had at each round's start
  * is kept, so scenario(i) can be re-derived after later rounds (to shrink a failure).
  */
@@ -152,7 +165,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   readonly sizes: readonly number[];
   private readonly explore: number;
   private readonly shape: ScenarioShape;
-  private readonly corpus: { scenario: Scenario; energy: number }[] = [];
+  private readonly corpus: { scenario: Scenario; energy: number; crashes?: readonly string[] }[] = [];
   /** Crash-window entries (only with a reboot budget): corpus indices and their cumulative window weights. */
   private readonly windowEntries: number[] = [];
   private readonly windowCumulative: number[] = [];
@@ -198,7 +211,13 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
     if (size === 0 || rng() < this.explore) return fuzzScenario(this.seed, index, this.shape);
     // With a reboot budget, a share of the mutations start from a crash-window entry (drawn only then: without reboots the stream is as it was).
     const windowSize = this.focus > 0 ? this.windowLengths[Math.min(round, this.windowLengths.length - 1)]! : 0;
-    const parent = windowSize > 0 && rng() < this.focus ? this.corpus[this.windowEntries[pickIndex(this.windowCumulative, rng() * this.windowCumulative[windowSize - 1]!, windowSize)]!]!.scenario : this.pick(rng, size);
+    if (windowSize > 0 && rng() < this.focus) {
+      const parent = this.corpus[this.windowEntries[pickIndex(this.windowCumulative, rng() * this.windowCumulative[windowSize - 1]!, windowSize)]!]!.scenario;
+      return mutateScenario(rng, parent, this.pick(rng, size), this.maxTape);
+    }
+    const entry = this.corpus[pickIndex(this.cumulative, rng() * this.cumulative[size - 1]!, size)]!;
+    if (this.focus > 0 && entry.crashes !== undefined && rng() < GUIDED_DEFAULTS.crashShare) return withCrash(rng, entry.scenario, entry.crashes);
+    const parent = entry.scenario;
     const other = this.pick(rng, size);
     return mutateScenario(rng, parent, other, this.maxTape);
   }
@@ -215,13 +234,18 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   }
 
   learn(outcomes: readonly Outcome[]): GuidedDelta {
-    const entries: { scenario: Scenario; energy: number; window?: number }[] = [];
+    const entries: { scenario: Scenario; energy: number; window?: number; crashes?: string[] }[] = [];
     const keys: string[] = [];
     const fresh = new Set<string>();
     for (const o of [...outcomes].sort((a, b) => a.index - b.index)) {
       let energy = 0;
       let window = 0;
+      const crashes: string[] = [];
       for (const key of o.novel) {
+        if (key.startsWith(CRASH_POINT)) {
+          crashes.push(key);
+          continue;
+        }
         if (fresh.has(key)) continue;
         fresh.add(key);
         keys.push(key);
@@ -229,7 +253,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
         if (this.focus > 0 && inCrashWindow(key)) window++;
       }
       // A failing scenario ends the campaign; it is not worth mutating.
-      if (energy > 0 && !o.failed) entries.push(window > 0 ? { scenario: this.scenario(o.index), energy, window } : { scenario: this.scenario(o.index), energy });
+      if (energy > 0 && !o.failed) entries.push({ scenario: this.scenario(o.index), energy, ...(window > 0 ? { window } : {}), ...(crashes.length > 0 ? { crashes } : {}) });
     }
     const delta = { entries, keys };
     this.apply(delta);
@@ -243,7 +267,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
         this.windowEntries.push(this.corpus.length);
         this.windowCumulative.push((this.windowCumulative[this.windowCumulative.length - 1] ?? 0) + e.window);
       }
-      this.corpus.push({ scenario: e.scenario, energy: e.energy });
+      this.corpus.push(e.crashes !== undefined ? { scenario: e.scenario, energy: e.energy, crashes: e.crashes } : { scenario: e.scenario, energy: e.energy });
       this.cumulative.push((this.cumulative[this.cumulative.length - 1] ?? 0) + e.energy);
     }
     this.lengths.push(this.corpus.length);
