@@ -26,6 +26,23 @@
  *   incremental digest ~15%, the garbage collector ~12%; 600,345 transitions for 241,658 states.
  *   Visited set: 10^7 fingerprints in 128 MiB (2.5 s); Set<bigint>: ~60 bytes each, ~600 MiB.
  *   Symmetry (echo protocol, depth 8): factor 4.3 (n=3), 19.2 (n=4), 106 (n=5).
+ * Sleep-set partial-order reduction and the cheaper search (2026-11-26, 14:58-15:27 UTC; 2
+ * cores shared with other engineers, load average 8-8.7: CPU seconds inflated and noisy; best
+ * of 3 interleaved runs each, same levels everywhere; "before" = the search files as of
+ * 386574f, every other file the same):
+ *   tendermint n=4 depth 7 (241,658 distinct): before 600,345 transitions, 5.82-9.57 CPU-s
+ *     (best ~41,500 distinct per CPU-second), heap 113-120 MiB; after, reduction on: 265,500
+ *     transitions (334,845 asleep), 3.71-5.94 CPU-s (best ~65,000 per CPU-second), heap 65-81
+ *     MiB; reduction off: 600,345 transitions, 5.62-9.55 CPU-s, heap 53-64 MiB.
+ *   pow n=4 depth 4 (112,657 distinct): before 232,872 transitions, 4.72-6.56 CPU-s (best
+ *     ~23,900 per CPU-second); after, on: 115,680 transitions (117,192 asleep), 2.45-4.09
+ *     CPU-s (best ~46,000 per CPU-second), heap 35-36 MiB; off: 3.33-4.88 CPU-s.
+ *   On the quiet machine the old search ran Tendermint depth 7 in 5.1 CPU-s: about 1.55x that
+ *   is ~3.3 CPU-s, ~73,000 distinct per CPU-second: the 100,000 target is still not met. What
+ *   is left per transition (profile, reduction on): stepping 27% (protocol reducers and
+ *   sim/step.ts, including the one re-run step per kept state), the Checker 16%, the
+ *   incremental digest 15% (re-hashing the node-state fields a step replaced: Tendermint's
+ *   round log), the garbage collector 9%.
  *   Mutants at n=4 without faults (depth <= 10, 50,000 states): see the report of
  *   `npx tsx bench/exhaustive.ts --only mutants`; e.g. Tendermint prevote-any-step,
  *   quorum-too-small, stale-timeout at depth 2, lock-not-set at 4.
@@ -96,17 +113,24 @@ const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
 function line<M>(label: string, r: ExhaustiveReport<M>): string {
-  return `${label}: depth ${r.depthChecked}${r.truncated ? ' (maxStates)' : ''}, ${fmt(r.distinct)} distinct, ${fmt(r.transitions)} transitions in ${r.seconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU: ` +
+  return `${label}: depth ${r.depthChecked}${r.truncated ? ' (maxStates)' : ''}, ${fmt(r.distinct)} distinct, ${fmt(r.transitions)} transitions (${fmt(r.skipped)} asleep) in ${r.seconds.toFixed(2)} s wall, ${r.cpuSeconds.toFixed(2)} s CPU: ` +
     `${fmt(r.distinctPerSecond)} distinct/s wall (${fmt(r.distinct / r.cpuSeconds)} per CPU-second), ${fmt(r.transitionsPerSecond)} transitions/s wall (${fmt(r.transitions / r.cpuSeconds)} per CPU-second); heap ${mib(r.memory.heapUsedBytes)}, rss ${mib(r.memory.rssBytes)}, visited set ${mib(r.memory.visitedBytes)}; ${r.verdict}`;
 }
 
-export function throughput(depth: number, maxStates: number): void {
+/** n=4 Tendermint to `depth` (and with faults, one less), PoW to `powDepth`: with the sleep-set reduction and without. */
+export function throughput(depth: number, maxStates: number, powDepth = 4): void {
   const tm = PROTOCOLS['tendermint']!.create();
-  // Warm-up on a small depth so the measured run is steady state.
+  const pow = PROTOCOLS['pow']!.create();
+  // Warm-up on a small depth so the measured runs are steady state.
   exhaustive(tm, clusterConfig(4), { depth: 4 });
-  console.log(line(`tendermint n=4, no faults, depth ${depth}`, exhaustive(tm, clusterConfig(4), { depth, maxStates })));
+  exhaustive(pow, clusterConfig(4), { depth: 2 });
   const faulty = clusterConfig(4, { faults: { drops: 1, duplicates: 1 } });
-  console.log(line(`tendermint n=4, 1 drop + 1 duplicate, depth ${depth - 1}`, exhaustive(tm, faulty, { depth: depth - 1, maxStates })));
+  for (const reduce of [true, false]) {
+    const mode = `reduction ${reduce ? 'on' : 'off'}`;
+    console.log(line(`tendermint n=4, no faults, depth ${depth}, ${mode}`, exhaustive(tm, clusterConfig(4), { depth, maxStates, reduce })));
+    console.log(line(`tendermint n=4, 1 drop + 1 duplicate, depth ${depth - 1}, ${mode}`, exhaustive(tm, faulty, { depth: depth - 1, maxStates, reduce })));
+    console.log(line(`pow n=4, no faults, depth ${powDepth}, ${mode}`, exhaustive(pow, clusterConfig(4), { depth: powDepth, maxStates, reduce })));
+  }
 }
 
 /** Insert `count` pseudo-random fingerprints; report time and bytes (and a Set<bigint> for contrast). */
@@ -173,7 +197,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`usage: npx tsx bench/exhaustive.ts [--only throughput,memory,symmetry,mutants] [--depth 7]
        [--max-states N] [--memory N] [--protocol P] [--mutant-depth D] [--mutant-max-states N]
 
-throughput: n=4 Tendermint to --depth (distinct states and transitions per CPU second, heap);
+throughput: n=4 Tendermint to --depth, PoW to depth 4, with the sleep-set reduction and
+without (distinct states and transitions per CPU second, heap);
 memory: a visited set of --memory fingerprints (bytes, time); symmetry: the reduction factor
 on the echo protocol; mutants: the depth at which each mutant of each protocol (or --protocol)
 is found, within --mutant-depth and --mutant-max-states.`);

@@ -167,7 +167,10 @@ export interface ExhaustiveReport<M> {
   readonly exhausted: boolean;
   /** Stopped at maxStates before reaching the depth asked for. */
   readonly truncated: boolean;
-  /** Steps run and checked (edges of the state graph explored). */
+  /**
+   * Steps run and checked (edges of the state graph explored). The step to each kept state is
+   * run once more, unchecked, when its level is expanded (Entry): not counted here.
+   */
   readonly transitions: number;
   /** The sleep-set reduction was on. */
   readonly reduction: boolean;
