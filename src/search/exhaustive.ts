@@ -713,8 +713,7 @@ export function exhaustive<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig, o
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const hasher = new WorldHasher<S, M>(gst, sym, reboots);
-  // Sized for up to 734,000 states (8 MiB) or maxStates, whichever is less: no regrowth below that.
-  const visited = new FingerprintSet(Math.min(Math.ceil(maxStates / 0.7), 1 << 20));
+  const visited = new FingerprintSet();
   // The search tree as two flat arrays: each state's parent id and the index of the action
   // (in enabledActions order) that reached it; a path is re-derived by replaying them.
   const parents: number[] = [];
