@@ -277,15 +277,16 @@ describe('sleep-set reduction', () => {
       ['tendermint', null, byzantine, 2, true],
       ['tendermint', null, reboots, 2, false],
       ['tendermint', 'lock-not-set', clusterConfig(4), 5, false],
-      ['tendermint', 'vote-before-persist', reboots, 4, false],
+      ['tendermint', 'vote-before-persist', reboots, 3, false],
       ['hotstuff', null, clusterConfig(4), 4, false],
       ['hotstuff', 'lock-on-1-chain', clusterConfig(4), 5, false],
       ['hotstuff-jolteon', 'tc-on-weak-quorum', byzantine, 4, false],
       ['ibft', null, byzantine, 2, true],
       ['ibft', 'lock-dropped-in-catch-up', clusterConfig(4), 5, false],
-      ['pow', null, clusterConfig(4), 3, false],
+      ['pow', null, clusterConfig(4), 2, false],
       ['pow', 'ties-latest-arrival', faults, 3, false],
     ];
+    const transitions: [number, number][] = [];
     for (const [name, mutant, cfg, depth, gst] of cases) {
       const label = `${name} ${mutant ?? 'correct'} n=${cfg.n} faults ${JSON.stringify(cfg.faults)} byzantine [${cfg.byzantine}] depth ${depth}${gst ? ' gst' : ''}`;
       const off = exhaustive(createProtocol(name, mutant), cfg, { depth, gst, reduce: false });
@@ -297,11 +298,12 @@ describe('sleep-set reduction', () => {
       if (mutant !== null) expect(on.violation, label).toBeDefined();
       // Every enabled action is either run or skipped as asleep (and sleeping ones exist).
       if (on.violation === undefined) expect(on.transitions + on.skipped, label).toBe(off.transitions);
+      transitions.push([on.transitions, off.transitions]);
       if (on.counterexample !== undefined) expect(runActions(createProtocol(name, mutant), cfg, on.counterexample).violation?.invariant, label).toBe(on.violation!.invariant);
     }
-    // Measured: n=4 Tendermint, depth 4: 4,608 transitions without the reduction, 2,364 with.
-    const plain = exhaustive(tendermint(), clusterConfig(4), { depth: 4 });
-    expect(plain.transitions).toBeLessThan(0.6 * (plain.transitions + plain.skipped));
+    // Measured: n=4 Tendermint, depth 4 (the first case): 4,608 transitions without the reduction, 2,364 with.
+    const [on, off] = transitions[0]!;
+    expect(on).toBeLessThan(0.6 * off);
   });
 
   it('treats a step whose checks read the cluster (StepContext.world) as dependent: the violation is found at its depth', () => {
