@@ -201,42 +201,19 @@ function appendedSince(after: PowState, before: PowState): readonly BlockEntry[]
 const lastAppended: { before: PowState['blocks'] | null; after: PowState['blocks'] | null; entries: readonly BlockEntry[] | undefined } = { before: null, after: null, entries: undefined };
 
 /**
- * Verdicts of headerFault for mined blocks (not in the tree yet) by block id, per parameter set,
- * once the parent is connected: then the verdict reads only the block's chain, which its id
- * fixes. A connected block's verdict is kept in its facts record instead.
+ * Why `b` does not follow Core's header rules on `blocks`, or undefined. Once the parent is
+ * connected the verdict reads only the block's chain, which its id fixes: it is kept in the
+ * block's facts record (per parameter set), for the miner's check and every connection alike.
  */
-const faultById = new WeakMap<OracleParams, Map<string, string | null>>();
-let lastFaultParams: OracleParams | undefined;
-let lastFaults = new Map<string, string | null>();
-
-/** faultById's map for `params` (the last one asked for kept at hand: one parameter set per protocol instance). */
-function faultsFor(params: OracleParams): Map<string, string | null> {
-  if (params === lastFaultParams) return lastFaults;
-  let memo = faultById.get(params);
-  if (memo === undefined) faultById.set(params, (memo = new Map()));
-  lastFaultParams = params;
-  lastFaults = memo;
-  return memo;
-}
-
-/** Why `b` does not follow Core's header rules on `blocks`, or undefined; `facts`: b's record, when b is connected. */
-function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block, facts?: Facts): string | undefined {
+function headerFault(params: OracleParams, blocks: PowState['blocks'], b: Block): string | undefined {
   const parent = blocks.get(b.parent);
   if (parent === undefined) return `its parent ${shortId(b.parent)} is not connected`;
-  if (facts !== undefined) {
-    if (facts.faultParams !== params) {
-      facts.fault = parentFault(params, blocks, parent.block, b) ?? null;
-      facts.faultParams = params;
-    }
-    return facts.fault ?? undefined;
+  const facts = factsOf(b.id);
+  if (facts.faultParams !== params) {
+    facts.fault = parentFault(params, blocks, parent.block, b) ?? null;
+    facts.faultParams = params;
   }
-  const memo = faultsFor(params);
-  const hit = memo.get(b.id);
-  if (hit !== undefined) return hit ?? undefined;
-  const why = parentFault(params, blocks, parent.block, b);
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(b.id, why ?? null);
-  return why;
+  return facts.fault ?? undefined;
 }
 
 function parentFault(params: OracleParams, blocks: PowState['blocks'], parent: Block, b: Block): string | undefined {
@@ -260,7 +237,7 @@ function blockBits(params: OracleParams): Inv {
         if (why !== undefined) return `node ${t.node} mined block ${shortId(b.id)} at height ${b.height} with ${why}`;
       }
       for (const { block: b } of connected(t)) {
-        const why = headerFault(params, t.after.blocks, b, factsOf(b.id));
+        const why = headerFault(params, t.after.blocks, b);
         if (why !== undefined) return `node ${t.node} connected block ${shortId(b.id)} at height ${b.height} with ${why}`;
       }
       return undefined;
