@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/pow.ts [--runs 500] [--rounds 8] [--n 4]
  *   npx tsx bench/pow.ts --traces 1200      digest of behaviour, for a change that must keep it
+ *                                           (default shape, then postGst and reboots shapes)
  *   npx tsx bench/pow.ts --coverage 5 [--seeds a,b,c] [--sizes 4,7]
  *                                           distinct abstract states, guided vs uniform, equal time
  *
@@ -32,6 +33,23 @@
  * same 112,657 states in 5.6 CPU s and 52 MiB (9.3 CPU s and 234 MiB before).
  * --traces 1200: the same digest at the start and after every change (all:
  * 4d3fbda5da0dd11fdc87522d46086fd3bbd5e2a437f1f83150151b9d8e93f254).
+ *
+ * Second pass, 2026-11-26 (same machine, load 5-11), PoW at commit 386574f against PoW now, in
+ * one process, 100-scenario batches alternated 150 times (60 x 120 at n=7), CPU time, median
+ * of the paired per-round ratios: n=4 1.31-1.36x (start 1,674 vs Tendermint 1,723, now 2,249:
+ * PoW/Tendermint 0.97 -> 1.33); n=7 1.40x (PoW/Tendermint 2.08). This script (--runs 200
+ * --rounds 12): pow 2,576 vs tendermint 1,894 (1.36); onMessage 6.15 -> 1.48 us per call. What
+ * the profiles (esbuild bundle, --cpu-prof, line ticks) showed and what was done: the hash trie's
+ * key hashing and walks (about 14%: core/persistent.ts is now a line of versions over one native
+ * Map), object spreads of the state (about 6%: nextState), lookups in 100k-200k entry memos
+ * (about twice the cost of 4,096-entry ones: MEMO_LIMIT), a WeakSet of every block (about 2%),
+ * the connected-block witnesses each walking the same blocks (one bit set per transition), the
+ * invariants asking the facts map about one block about ten times per transition. SHA-256 is
+ * about 5% of a scenario under tsx (a script outside a "type": "module" package is compiled to
+ * CommonJS and noble with it: then noble's imports are getters and SHA-256 is 7x slower, which
+ * made hashing look like a third of the time). Exhaustive pow depth 4: the same 112,657 states,
+ * 2.4-2.8 CPU s (4.4 before). --traces 1200: the same three digests before and after (all:
+ * 4d3fbda5...; postGst and reboots: 6c78f7bd...).
  *
  * --coverage 5 (seeds search-1..3): guided/uniform distinct abstract cluster states 3.45, 3.31,
  * 4.18 at n=4 and 2.86, 2.41, 3.55 at n=7 (the previous abstraction: 0.95, 0.74 at n=4, 0.69,
@@ -73,8 +91,9 @@ Default: PoW and Tendermint throughput in scenarios per CPU second, alternating 
 --runs default-shape scenarios for --rounds rounds at size --n (best and median batch, their
 ratio), then where a PoW scenario's time goes, per hook.
 --traces K: a digest of K scenarios' actions, violations and final states for correct PoW and
-every mutant (n=4/7, uniform/priority): run before and after a change that must not alter
-behaviour; the lines must match.
+every mutant (n=4/7, uniform/priority; the default shape, then postGst and reboots shapes, whose
+digest is printed apart): run before and after a change that must not alter behaviour; the lines
+must match.
 --coverage S: distinct abstract cluster states reached by guided and uniform search in S
 seconds each, per seed and size.`);
   process.exit(0);
