@@ -18,7 +18,8 @@
  * Checked: the safety invariants after every step (transition, world, vote, decision checks,
  * exactly the Checker's); not termination or final invariants, which judge a finished run.
  *
- * Sleep sets (partial-order reduction, Godefroid 1996, ch. 5; on by default, `reduce: false`
+ * Sleep sets (partial-order reduction: P. Godefroid, Partial-Order Methods for the Verification
+ * of Concurrent Systems, LNCS 1032, 1996; on by default, `reduce: false`
  * turns it off). Most of a run's steps are one correct node handling one message or timer;
  * two such steps of different nodes commute, and an unreduced search runs both orders of
  * every such pair only to find the second one's world again. The reduction skips those runs
