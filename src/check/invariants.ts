@@ -86,9 +86,14 @@ export class Checker<S, M> implements StepContext<S, M> {
   /** Beyond f Byzantine nodes only: every message a correct node received (accountability's evidence). */
   private readonly log: SignedMessage<M>[] | null;
 
+  /**
+   * `witnesses: false` leaves the protocol's rule witnesses out (the exhaustive search never
+   * reports them: its witnesses never seen would otherwise run on every call of the search).
+   */
   constructor(
     private readonly protocol: Protocol<S, M>,
     private readonly cfg: ClusterConfig,
+    options: { readonly witnesses?: boolean } = {},
   ) {
     const generic = genericOf(protocol);
     this.checks = [...protocol.invariants, ...generic.invariants];
@@ -96,7 +101,7 @@ export class Checker<S, M> implements StepContext<S, M> {
     this.prefixes = this.checks.map((c) => (c.name === 'no-equivocation' ? '' : `${c.name}\u0000`));
     this.finals = [...(protocol.finalInvariants ?? []), ...generic.finals];
     this.log = beyondF(cfg) ? [] : null;
-    this.pending = [...(protocol.witnesses ?? [])];
+    this.pending = options.witnesses === false ? [] : [...(protocol.witnesses ?? [])];
   }
 
   received(): readonly SignedMessage<M>[] {

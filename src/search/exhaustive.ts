@@ -249,7 +249,8 @@ class SharedChecker<S, M> {
   private readonly slot: { votes: Map<string, string> };
 
   constructor(p: Protocol<S, M>, cfg: ClusterConfig) {
-    this.checker = new Checker(p, cfg);
+    // Witnesses are never reported here; unseen ones would run on every call of the search.
+    this.checker = new Checker(p, cfg, { witnesses: false });
     this.slot = this.checker as unknown as { votes: Map<string, string> };
     if (!(this.slot.votes instanceof Map)) throw new Error('exhaustive: Checker has no votes map any more; src/search/exhaustive.ts must follow check/invariants.ts');
     // StepContext.world (and decidedBefore, which reads it) is the one way a check sees
