@@ -86,7 +86,7 @@ export async function checkCommand(args: readonly string[]): Promise<number> {
     onLevel: (d, r) => console.error(`  depth ${d}: ${r.distinct} distinct states, ${r.transitions} transitions, ${Math.round(r.distinctPerSecond)} distinct/s`),
   });
   console.log(`RESULT: ${report.verdict}`);
-  console.log(`  new distinct states per depth: ${report.levels.join(', ')}; ${report.distinct} distinct, ${report.transitions} transitions${report.truncated ? ' (stopped at --max-states)' : ''}${report.exhausted ? ' (the whole reachable space)' : ''}`);
+  console.log(`  new distinct states per depth: ${report.levels.join(', ')}; ${report.distinct} distinct, ${report.transitions} transitions${report.reduction ? ` (${report.skipped} more left asleep by the sleep-set reduction)` : ''}${report.truncated ? ' (stopped at --max-states)' : ''}${report.exhausted ? ' (the whole reachable space)' : ''}`);
   console.error(`  time ${report.seconds.toFixed(1)} s (${report.cpuSeconds.toFixed(1)} CPU s), ${Math.round(report.distinctPerSecond)} distinct/s, heap ${(report.memory.heapUsedBytes / 2 ** 20).toFixed(0)} MiB, visited set ${(report.memory.visitedBytes / 2 ** 20).toFixed(0)} MiB`);
   if (report.counterexample === undefined) return 0;
   console.log(`  shortest counterexample: ${report.counterexample.length} actions`);
