@@ -231,6 +231,7 @@ export const CRASH_POINT = `${REBOOT_MARK}@`;
 function crashPoint<S, M>(protocol: Protocol<S, M>, w: World<S, M>, action: Action<M>, index: number): string | undefined {
   if (action.kind !== 'deliver' && action.kind !== 'fire') return undefined;
   if (action.crashAfter !== undefined) return undefined;
+  if ((w.used.reboots ?? 0) >= (w.cfg.faults.reboots ?? 0)) return undefined;
   const kinds = enabledKinds(protocol, w);
   const kind = kinds.indexOf('reboot');
   if (kind < 0) return undefined;
