@@ -62,6 +62,7 @@ export function coverageObserver<S, M>(protocol: Protocol<S, M>, cfg: ClusterCon
         const point = crashPoint(protocol, before, action, index);
         if (point !== undefined) into.add(point);
       }
+      if (before !== undefined && !before.gst && (world.used.reboots ?? 0) > (before.used.reboots ?? 0)) into.add(`${REBOOT_SPENT}${index}`);
       before = world;
     }
     for (let k = 0; k < nodes.length; k++) {
@@ -219,6 +220,17 @@ const PROBES = 3;
 
 /** What starts a crash point among a run's coverage keys (crashPoint); never a cluster key. */
 export const CRASH_POINT = `${REBOOT_MARK}@`;
+
+/**
+ * What starts a spent-reboot note among a run's coverage keys: `${REBOOT_SPENT}index`, step
+ * `index` (a tape entry, before GST) spent a reboot of the budget. Never a cluster key.
+ */
+export const REBOOT_SPENT = `${REBOOT_MARK}!`;
+
+/** A key the observer adds that is a note about the run (crash point, spent reboot), not coverage. */
+export function isRunNote(key: string): boolean {
+  return key.startsWith(CRASH_POINT) || key.startsWith(REBOOT_SPENT);
+}
 
 /**
  * A crash point: step `index` of a run (a delivery or timer whose call signed a vote) made into

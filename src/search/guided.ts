@@ -26,6 +26,14 @@
  * forgets-last-voted-view 5979, 1478, 3055, 2896, 11536, 5474 -> 2465, 545, 146, 97, 406, 94;
  * n=7 hotstuff (search-1..3) 195, 4688, 276. Fresh share 1/2 alone (the note's trial) costs the
  * deep n=7 safety mutants 1.5x: here it applies to reboot campaigns only.
+ * A fourth: fresh tapes spend the reboot budget early (at n=7 a median of step 6, before any
+ * lock), and a run has crash points only while a reboot is left; so a quarter of the other
+ * mutations first turn the entries that spent the parent's reboots into plain deliveries
+ * (coverage.ts REBOOT_SPENT; withoutReboots). Runs to kill, median / worst over search-1..6
+ * (bench/search.ts --strategies guided --cap-runs 20000): tendermint lock-persisted-after-precommit
+ * n=4 2,754 / 6,229 -> 1,231 / 2,790; hotstuff forgets-last-voted-view n=4 276 / 2,465 ->
+ * 196.5 / 681, n=7 650 / 4,688 -> 560.5 / 1,545; lock-persisted-after-precommit n=7 is still
+ * not found within 20,000 (6 of 6).
  */
 import seedrandom from 'seedrandom';
 import type { Protocol } from '../core/types.ts';
@@ -34,7 +42,7 @@ import { fuzzScenario } from '../adversary/fuzzer.ts';
 import type { Priority } from '../adversary/priority.ts';
 import { type CampaignSlice, type Outcome, type Scheduler, roundsCampaign } from './scheduler.ts';
 import type { CampaignOptions } from './random.ts';
-import { CRASH_POINT, inCrashWindow } from './coverage.ts';
+import { CRASH_POINT, REBOOT_SPENT, inCrashWindow } from './coverage.ts';
 import { CRASH_POINTS } from '../adversary/decode.ts';
 
 export interface GuidedOptions {
@@ -56,7 +64,7 @@ export interface GuidedOptions {
  * at n=7: median 1,978 vs 2,114 runs with rounds of 100). tapeGrowth: mutated tapes may grow
  * to this multiple of the shape's maxTape.
  */
-export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, exploreWithReboots: 0.5, crashWindowFocus: 0.5, crashShare: 0.5, tapeGrowth: 8 } as const;
+export const GUIDED_DEFAULTS = { roundSize: 50, explore: 0.25, exploreWithReboots: 0.5, crashWindowFocus: 0.5, crashShare: 0.5, freeShare: 0.25, tapeGrowth: 8 } as const;
 
 /** What one round adds: corpus entries (in index order) and the abstract states they reached first. */
 export interface GuidedDelta {
@@ -65,7 +73,7 @@ export interface GuidedDelta {
    * inCrashWindow), absent when 0; `crashes`: its run's crash points (coverage.ts crashPoint),
    * absent when none. Both only with a reboot budget.
    */
-  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number; readonly window?: number; readonly crashes?: readonly string[] }[];
+  readonly entries: readonly { readonly scenario: Scenario; readonly energy: number; readonly window?: number; readonly crashes?: readonly string[]; readonly spent?: readonly number[] }[];
   readonly keys: readonly string[];
 }
 
@@ -169,6 +177,17 @@ function withCrash(rng: Rng, sc: Scenario, crashes: readonly string[]): Scenario
 }
 
 /**
+ * A corpus scenario with the tape entries that spent its reboots before GST made plain
+ * deliveries (value 0: the next message), so the budget is still there later in the run, where
+ * its crash points (signing calls a reboot could cut) can be found; then mutated as usual.
+ */
+function withoutReboots(rng: Rng, sc: Scenario, spent: readonly number[], other: Scenario, maxTape: number): Scenario {
+  const tape = [...sc.tape];
+  for (const at of spent) if (at < tape.length) tape[at] = 0;
+  return mutateScenario(rng, sc.priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority: sc.priority }, other, maxTape);
+}
+
+/**
  * The guided scheduler. The corpus only grows, and the length it had at each round's start
  * is kept, so scenario(i) can be re-derived after later rounds (to shrink a failure).
  */
@@ -180,7 +199,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
   readonly sizes: readonly number[];
   private readonly explore: number;
   private readonly shape: ScenarioShape;
-  private readonly corpus: { scenario: Scenario; energy: number; crashes?: readonly string[] }[] = [];
+  private readonly corpus: { scenario: Scenario; energy: number; crashes?: readonly string[]; spent?: readonly number[] }[] = [];
   /** Crash-window entries (only with a reboot budget): corpus indices and their cumulative window weights. */
   private readonly windowEntries: number[] = [];
   private readonly windowCumulative: number[] = [];
@@ -232,6 +251,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
     }
     const entry = this.corpus[pickIndex(this.cumulative, rng() * this.cumulative[size - 1]!, size)]!;
     if (this.focus > 0 && entry.crashes !== undefined && rng() < GUIDED_DEFAULTS.crashShare) return withCrash(rng, entry.scenario, entry.crashes);
+    if (this.focus > 0 && entry.spent !== undefined && rng() < GUIDED_DEFAULTS.freeShare) return withoutReboots(rng, entry.scenario, entry.spent, this.pick(rng, size), this.maxTape);
     const parent = entry.scenario;
     const other = this.pick(rng, size);
     return mutateScenario(rng, parent, other, this.maxTape);
@@ -256,9 +276,14 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
       let energy = 0;
       let window = 0;
       const crashes: string[] = [];
+      const spent: number[] = [];
       for (const key of o.novel) {
         if (key.startsWith(CRASH_POINT)) {
           crashes.push(key);
+          continue;
+        }
+        if (key.startsWith(REBOOT_SPENT)) {
+          spent.push(Number(key.slice(REBOOT_SPENT.length)));
           continue;
         }
         if (fresh.has(key)) continue;
@@ -268,7 +293,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
         if (this.focus > 0 && inCrashWindow(key)) window++;
       }
       // A failing scenario ends the campaign; it is not worth mutating.
-      if (energy > 0 && !o.failed) entries.push({ scenario: this.scenario(o.index), energy, ...(window > 0 ? { window } : {}), ...(crashes.length > 0 ? { crashes } : {}) });
+      if (energy > 0 && !o.failed) entries.push({ scenario: this.scenario(o.index), energy, ...(window > 0 ? { window } : {}), ...(crashes.length > 0 ? { crashes } : {}), ...(spent.length > 0 ? { spent } : {}) });
     }
     const delta = { entries, keys };
     this.apply(delta);
@@ -282,7 +307,7 @@ export class GuidedScheduler implements Scheduler<GuidedDelta> {
         this.windowEntries.push(this.corpus.length);
         this.windowCumulative.push((this.windowCumulative[this.windowCumulative.length - 1] ?? 0) + e.window);
       }
-      this.corpus.push(e.crashes !== undefined ? { scenario: e.scenario, energy: e.energy, crashes: e.crashes } : { scenario: e.scenario, energy: e.energy });
+      this.corpus.push({ scenario: e.scenario, energy: e.energy, ...(e.crashes !== undefined ? { crashes: e.crashes } : {}), ...(e.spent !== undefined ? { spent: e.spent } : {}) });
       this.cumulative.push((this.cumulative[this.cumulative.length - 1] ?? 0) + e.energy);
     }
     this.lengths.push(this.corpus.length);

@@ -13,7 +13,7 @@ import type { Scenario } from '../adversary/arbitraries.ts';
 import { type RunResult, runTape } from '../check/execute.ts';
 import { violationKey } from '../check/invariants.ts';
 import { failingRun, shrinkScenario } from '../minimize/tape.ts';
-import { CRASH_POINT, coverageObserver } from './coverage.ts';
+import { coverageObserver, isRunNote } from './coverage.ts';
 
 export interface Failure<S, M> {
   /** The shrunk scenario (its tape re-derives the run before action minimization). */
@@ -266,8 +266,8 @@ export function measured(base: Scheduler, roundSize = 100): Scheduler<null> {
       return coverage.size;
     },
     scenario: (index) => base.scenario(index),
-    // Crash points (reboot campaigns) travel with the coverage keys but are not coverage.
-    novel: (keys) => [...keys].filter((k) => !coverage.has(k) && !k.startsWith(CRASH_POINT)),
+    // Notes about the run (reboot campaigns: crash points, spent reboots) travel with the coverage keys but are not coverage.
+    novel: (keys) => [...keys].filter((k) => !coverage.has(k) && !isRunNote(k)),
     learn: (outcomes) => {
       for (const o of outcomes) for (const k of o.novel) coverage.add(k);
       return null;
