@@ -30,9 +30,10 @@ campaign options:
                       mixed below): keeps the scenarios that reached new abstract node states
                       and mutates them (tapes may grow to 8x --tape), a quarter of the runs
                       fresh mixed scenarios; deterministic, any --workers. It finds the deep
-                      bugs (n=7 lock and commit-rule mutants) that a mixed campaign misses;
-                      a bug its mutations do not steer to (crash-recovery) takes up to 4x the
-                      runs of mixed. --engine fast-check is uniform.
+                      bugs (n=7 lock and commit-rule mutants) that a mixed campaign misses.
+                      With --reboots it also steers to crash windows: half the runs fresh,
+                      restarted nodes marked in the coverage, signing calls cut by a crash,
+                      reboots spent early moved later. --engine fast-check is uniform.
 
 ${SCENARIO_HELP}`;
 
