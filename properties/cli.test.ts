@@ -82,6 +82,22 @@ describe('cli', () => {
   });
 });
 
+describe('fast-check counterexamples replay from the command fuzz prints', () => {
+  // The replay line omits the flags --mutant turned on (--reboots 2 here): replay must turn them
+  // on the same way, or the path walks a different arbitrary ("Unable to replay, got wrong path").
+  it('for a mutant whose needs fuzz turned on', () => {
+    const found = cli('fuzz', '--engine', 'fast-check', '--mutant', 'vote-before-persist', '--runs', '300', '--no-write', '--progress', '0');
+    expect(found.code).toBe(1);
+    const line = found.out.split('\n').find((l) => l.includes('fast-check replay:'));
+    expect(line).toBeDefined();
+    const args = line!.slice(line!.indexOf(' replay ') + 1).trim().split(/\s+/);
+    const again = cli(...args);
+    expect(again.err).toBe('');
+    expect(again.code).toBe(1);
+    expect(again.out).toMatch(/mutant vote-before-persist/);
+  });
+});
+
 describe('fuzz --mutant turns on what the mutant needs of the adversary', () => {
   it('crash-recovery mutants get reboots, liveness mutants post-GST behaviour, the others the shape as given', async () => {
     const { PROTOCOLS } = await import('../src/protocols/registry.ts');
@@ -97,6 +113,9 @@ describe('fuzz --mutant turns on what the mutant needs of the adversary', () => 
     const durable = withMutantNeeds(DEFAULT_SHAPE, info('tendermint', 'vote-before-persist'));
     expect(durable.shape.maxFaults.reboots).toBe(2);
     expect(durable.note).toContain('--reboots 2');
+    expect(durable.shape.deliverShare).toBe(0.75);
+    // A deliver share the user chose is kept.
+    expect(withMutantNeeds({ ...DEFAULT_SHAPE, deliverShare: 0.2 }, info('tendermint', 'vote-before-persist')).shape.deliverShare).toBe(0.2);
     const live = withMutantNeeds(DEFAULT_SHAPE, info('qbft', 'round-change-needs-all'));
     expect(live.shape.postGst).toBe(true);
     expect(live.note).toContain('--post-gst');

@@ -10,7 +10,7 @@ import { itfText, toItf } from '../trace/itf.ts';
 import { writeFileSync } from 'node:fs';
 import { UserError } from '../core/errors.ts';
 import { parseArgs } from 'node:util';
-import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom } from './options.ts';
+import { SCENARIO_HELP, SCENARIO_OPTIONS, nat, shapeFrom, withMutantNeeds } from './options.ts';
 
 const REPLAY_HELP = `usage: consensus-harness replay [--update] <fixture.json>...
        consensus-harness replay --seed N --path P [scenario options]
@@ -38,11 +38,15 @@ export async function replayCommand(args: readonly string[]): Promise<number> {
   }
   if (values.seed !== undefined) {
     if (values.path === undefined) throw new UserError('--seed needs --path (both are printed by fuzz --engine fast-check)');
-    const protocol = (await loadProtocol(values.protocol)).create(values.mutant);
+    const loaded = await loadProtocol(values.protocol);
+    const protocol = loaded.create(values.mutant);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new UserError(`--seed: expected an integer, got ${JSON.stringify(values.seed)}`);
     if (!/^\d+(:\d+)*$/.test(values.path)) throw new UserError(`--path: expected numbers separated by colons (as fast-check prints it), got ${JSON.stringify(values.path)}`);
-    const failure = huntWithFastCheck(protocol, { seed, numRuns: 1, path: values.path, shape: shapeFrom(values) });
+    // The shape fuzz ran: what a mutant needs of the adversary (--reboots, --post-gst) is turned on
+    // there by --mutant, so here too, or the path walks a different arbitrary.
+    const { shape } = withMutantNeeds(shapeFrom(values), loaded.mutants.find((m) => m.name === values.mutant));
+    const failure = huntWithFastCheck(protocol, { seed, numRuns: 1, path: values.path, shape });
     if (failure === undefined) {
       console.log('the counterexample at that seed and path passes: every invariant held');
       return 0;
