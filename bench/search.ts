@@ -64,7 +64,7 @@ caps each seed at R scenarios instead of a time: a miss then means none in R run
 on a loaded machine as on a quiet one. Target (issue 12): median under 10 s and worst under 60 s for every mutant.
 --skip leaves mutants out. Each mutant runs with what it needs of the adversary turned on, as
 fuzz --mutant does (MutantInfo.needs, shown in the mutant column): crash-recovery mutants
-get --reboots 2, liveness mutants --post-gst.
+get --reboots 2 and --deliver-share 0.75, liveness mutants --post-gst.
 Coverage: each strategy for S seconds (default 10) on every correct protocol at each n:
 distinct abstract cluster states reached, per second; target guided >= 2x uniform.`);
   process.exit(0);
