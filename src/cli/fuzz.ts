@@ -29,7 +29,8 @@ campaign options:
   --strategy guided   the default here: coverage-guided search (besides uniform, priority,
                       mixed below): keeps the scenarios that reached new abstract node states
                       and mutates them (tapes may grow to 8x --tape), a quarter of the runs
-                      fresh mixed scenarios; deterministic, any --workers. It finds the deep
+                      fresh mixed scenarios (half of those with --deliver-share 0.5 unless
+                      one is given); deterministic, any --workers. It finds the deep
                       bugs (n=7 lock and commit-rule mutants) that a mixed campaign misses.
                       With --reboots it also steers to crash windows: half the runs fresh,
                       restarted nodes marked in the coverage, signing calls cut by a crash,
