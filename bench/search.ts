@@ -20,6 +20,14 @@
  * on a few shallow ones and up to 6x on the crash-recovery mutants (its abstraction does not see
  * disks). Missed by both at n=7: hotstuff commit-on-2-chain (1 of 3 seeds) and tendermint
  * lock-persisted-after-precommit (3 of 3 within 60 s loaded).
+ * Session 9 (`--cap-runs 20000`, 6 seeds, guided after its fresh scenarios became half quiet and
+ * crash-recovery mutants got --deliver-share 0.75): every mutant of every protocol on target at
+ * n=4 and n=7 from the default command; the slowest guided medians / worsts: tendermint
+ * valid-unchecked n=4 3,681 / 7,315, hotstuff commit-on-2-chain n=7 1,013 / 4,443, old-pol-accepted
+ * n=7 1,568.5 / 2,900, commit-without-direct-parent n=7 1,588.5 / 2,929. uniform, priority and mixed
+ * miss old-pol-accepted, decide-current-round-only, lock-persisted-after-precommit,
+ * commit-without-direct-parent, alg4 commit-on-justify-chain and jolteon tc-vote-without-hqc-check at
+ * n=7 within 10,000 (3 seeds). Coverage guided / uniform in 5 s (quiet): 4.4-21.4 (table in the note).
  * Coverage in 5 s on a quiet machine (`--no-kills --strategies uniform,guided --coverage-seconds
  * 5 --n 4,7`, seed search-1), guided/uniform: tendermint 4.8 / 10.7 (n=4 / n=7), hotstuff 8.4 /
  * 9.6, alg4 8.1 / 6.5, jolteon 3.3 / 3.9, pow 4.5 / 4.0, ibft 10.2 / 3.8, qbft 15.7 / 3.0 (every
