@@ -10,7 +10,7 @@
  * and twin instances are left out: their states say nothing about the correct protocol.
  */
 import type { ClusterConfig, Effect, Protocol, TransitionInput } from '../core/types.ts';
-import type { StepRecord } from '../sim/step.ts';
+import { type StepRecord, reducerCall } from '../sim/step.ts';
 import type { Action } from '../sim/actions.ts';
 import { type World, sameTimer } from '../sim/world.ts';
 import { enabledKinds, rebootChoices } from '../adversary/decode.ts';
@@ -164,11 +164,7 @@ function rebootMarks<S, M>(protocol: Protocol<S, M>, cfg: ClusterConfig) {
     let out = '';
     for (const input of inputs[node]!) {
       try {
-        const st = input.kind === 'message'
-          ? protocol.onMessage(state, input.from, input.msg)
-          : input.kind === 'timer'
-            ? protocol.onTimer(state, input.timer)
-            : input.kind === 'event' && protocol.onEvent ? protocol.onEvent(state, input.event) : undefined;
+        const st = reducerCall(protocol, state, input);
         if (st !== undefined && resigns(node, st.effects)) {
           if (input.kind === 'message' && cfg.byzantine.includes(input.from)) return 'b';
           out = 'r';

@@ -88,6 +88,20 @@ function timersOf<S, M>(w: World<S, M>, sc: Scratch<S, M>): PendingTimer[] {
   return sc.timers;
 }
 
+/**
+ * The reducer call an input makes: onMessage, onTimer or onEvent; undefined for the inputs no
+ * rule handles (init, recover). Also used on the side by coverage.ts, to probe a rebuilt node.
+ */
+export function reducerCall<S, M>(protocol: Protocol<S, M>, s: S, input: TransitionInput<M>): Step<S, M> | undefined {
+  return input.kind === 'message'
+    ? protocol.onMessage(s, input.from, input.msg)
+    : input.kind === 'timer'
+      ? protocol.onTimer(s, input.timer)
+      : input.kind === 'event'
+        ? protocol.onEvent!(s, input.event)
+        : undefined;
+}
+
 /** Run one reducer call on `node` and everything it causes locally (messages to itself). */
 function runNode<S, M>(
   protocol: Protocol<S, M>,
@@ -101,13 +115,7 @@ function runNode<S, M>(
 ): void {
   const states = statesOf(w, sc);
   const before = states[node]!;
-  const st = initial !== undefined ? initial : input.kind === 'message'
-    ? protocol.onMessage(before, input.from, input.msg)
-    : input.kind === 'timer'
-      ? protocol.onTimer(before, input.timer)
-      : input.kind === 'event'
-        ? protocol.onEvent!(before, input.event)
-        : { state: before, effects: [] };
+  const st = initial ?? reducerCall(protocol, before, input) ?? { state: before, effects: [] };
   states[node] = st.state;
   // A crash inside the call: only the effects before it happened, and the node handles nothing more.
   const effects = crashAfter === undefined ? st.effects : st.effects.slice(0, crashAfter);
