@@ -110,6 +110,11 @@ function bumpPriority(rng: Rng, p: Priority, length: number): Priority {
   return { order, changes };
 }
 
+/** A scenario with the given tape and delivery priorities (none when undefined), under sc's config. */
+function withTape(sc: Scenario, tape: number[], priority: Priority | undefined): Scenario {
+  return priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority };
+}
+
 /**
  * One to three stacked mutations of a corpus scenario (the config is kept: a tape means
  * something only under its config). `other` is a second corpus entry for splicing.
@@ -149,7 +154,7 @@ export function mutateScenario(rng: Rng, sc: Scenario, other: Scenario, maxTape:
     }
   }
   if (tape.length > maxTape) tape.length = maxTape;
-  return priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority };
+  return withTape(sc, tape, priority);
 }
 
 /** The first index among the first `size` whose cumulative weight exceeds x (binary search). */
@@ -173,7 +178,7 @@ function withCrash(rng: Rng, sc: Scenario, crashes: readonly string[]): Scenario
   const [at, x, kinds] = crashes[randomInt(rng, 0, crashes.length - 1)]!.slice(CRASH_POINT.length).split(':').map(Number) as [number, number, number];
   const tape = [...sc.tape];
   tape[at] = x + kinds * randomInt(rng, 0, CRASH_POINTS - 1);
-  return sc.priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority: sc.priority };
+  return withTape(sc, tape, sc.priority);
 }
 
 /**
@@ -184,7 +189,7 @@ function withCrash(rng: Rng, sc: Scenario, crashes: readonly string[]): Scenario
 function withoutReboots(rng: Rng, sc: Scenario, spent: readonly number[], other: Scenario, maxTape: number): Scenario {
   const tape = [...sc.tape];
   for (const at of spent) if (at < tape.length) tape[at] = 0;
-  return mutateScenario(rng, sc.priority === undefined ? { cfg: sc.cfg, tape } : { cfg: sc.cfg, tape, priority: sc.priority }, other, maxTape);
+  return mutateScenario(rng, withTape(sc, tape, sc.priority), other, maxTape);
 }
 
 /**
